@@ -1,0 +1,24 @@
+import { routerEnvironment } from './claude-env.ts'
+import { clientConfig } from './config-for-cli.ts'
+import type { Command } from './context.ts'
+import { parseFlags } from './flags.ts'
+
+/**
+ * Prints `export` lines for `eval "$(ccr activate)"`, so a plain `claude` or an Agent SDK app
+ * in that shell talks to the router. It does not start the router.
+ */
+export const activate: Command = async (context) => {
+  parseFlags(context.args, {})
+  const { active, url } = clientConfig(context)
+  const environment = routerEnvironment(active.config, url, context.env)
+  const lines = [
+    ...Object.entries(environment.set).map(([key, value]) => `export ${key}=${shellQuote(value)}`),
+    ...environment.unset.map((key) => `unset ${key}`),
+  ]
+  context.stdout.write(`${lines.join('\n')}\n`)
+  return 0
+}
+
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`
+}

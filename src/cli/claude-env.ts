@@ -1,0 +1,59 @@
+import type { Config } from '../config/schema.ts'
+import type { Env } from '../config/file.ts'
+
+/** Variables that would send Claude Code around the router, removed from its environment. */
+const bypassVariables = [
+  'ANTHROPIC_API_KEY',
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+] as const
+
+/** Placeholder token when the router has no APIKEY: Claude Code insists on some credential. */
+export const placeholderToken = 'ccr-local'
+
+export interface RouterEnvironment {
+  set: Record<string, string>
+  unset: string[]
+}
+
+/**
+ * What Claude Code (or an Agent SDK app) needs to talk to the router: its URL, a token, the
+ * timeout, no telemetry, and the router's host exempt from any HTTP proxy. A shell
+ * `ANTHROPIC_API_KEY` is removed: Claude Code would send it too, and to the router.
+ */
+export function routerEnvironment(
+  config: Pick<Config, 'APIKEY' | 'API_TIMEOUT_MS' | 'ANTHROPIC_SMALL_FAST_MODEL' | 'NON_INTERACTIVE_MODE'>,
+  url: string,
+  env: Env,
+): RouterEnvironment {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+  const set: Record<string, string> = {
+    ANTHROPIC_BASE_URL: url,
+    ANTHROPIC_AUTH_TOKEN: config.APIKEY === '' ? placeholderToken : config.APIKEY,
+    API_TIMEOUT_MS: String(config.API_TIMEOUT_MS),
+    DISABLE_TELEMETRY: '1',
+    DISABLE_COST_WARNINGS: '1',
+    NO_PROXY: withHosts(env.NO_PROXY ?? env.no_proxy, [host, '127.0.0.1', 'localhost']),
+  }
+  set.no_proxy = set.NO_PROXY ?? ''
+  if (config.ANTHROPIC_SMALL_FAST_MODEL !== undefined) set.ANTHROPIC_SMALL_FAST_MODEL = config.ANTHROPIC_SMALL_FAST_MODEL
+  if (config.NON_INTERACTIVE_MODE) {
+    Object.assign(set, { CI: 'true', FORCE_COLOR: '0', NODE_NO_READLINE: '1', TERM: 'dumb' })
+  }
+  return { set, unset: [...bypassVariables] }
+}
+
+/** The environment a child Claude Code process gets. */
+export function applyEnvironment(env: Env, routerEnv: RouterEnvironment): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value
+  for (const key of routerEnv.unset) delete result[key]
+  return { ...result, ...routerEnv.set }
+}
+
+function withHosts(existing: string | undefined, hosts: string[]): string {
+  const entries = (existing ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  for (const host of hosts) if (!entries.includes(host)) entries.push(host)
+  return entries.join(',')
+}

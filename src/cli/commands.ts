@@ -1,0 +1,41 @@
+import type { Command } from './context.ts'
+
+export interface CommandEntry {
+  summary: string
+  usage: string
+  load: () => Promise<Command>
+}
+
+/** Every command, loaded only when used so that `ccr --version` stays instant. */
+export const commands: Record<string, CommandEntry> = {
+  start: {
+    summary: 'Run the router (foreground; -d to run it in the background)',
+    usage: 'ccr start [-d|--daemon]',
+    load: async () => (await import('./start.ts')).start,
+  },
+  stop: {
+    summary: 'Stop the router, letting in-flight requests finish',
+    usage: 'ccr stop',
+    load: async () => (await import('./stop.ts')).stop,
+  },
+  restart: {
+    summary: 'Stop the router if it runs, then start it in the background',
+    usage: 'ccr restart',
+    load: async () => (await import('./restart.ts')).restart,
+  },
+  status: {
+    summary: 'Say whether the router runs, where, and with which providers',
+    usage: 'ccr status [--json]',
+    load: async () => (await import('./status.ts')).status,
+  },
+  code: {
+    summary: 'Run Claude Code through the router (starting it if needed); arguments pass through',
+    usage: 'ccr code [claude arguments…]',
+    load: async () => (await import('./code.ts')).code,
+  },
+  activate: {
+    summary: 'Print shell exports that point claude and Agent SDK apps at the router',
+    usage: 'eval "$(ccr activate)"',
+    load: async () => (await import('./activate.ts')).activate,
+  },
+}

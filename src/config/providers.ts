@@ -1,0 +1,58 @@
+import type { Config, ProviderConfig, ProviderProtocol } from './schema.ts'
+import { transformerNames } from './load.ts'
+
+/** A provider as the request path uses it: protocol decided, endpoint and auth resolved. */
+export interface ProviderSettings {
+  name: string
+  protocol: ProviderProtocol
+  /** The URL requests are posted to. */
+  endpoint: string
+  apiKey: string
+  /** How an Anthropic provider receives the key. */
+  auth: 'x-api-key' | 'bearer'
+  models: string[]
+}
+
+/**
+ * The protocol is the `protocol` key when given; else CCR's `Anthropic` transformer; else the
+ * URL's shape (`…/messages`, `…/anthropic…`); else OpenAI Chat Completions, which most
+ * providers speak.
+ */
+export function inferProtocol(provider: ProviderConfig): ProviderProtocol {
+  if (provider.protocol !== undefined) return provider.protocol
+  if (transformerNames(provider).some((name) => name.toLowerCase() === 'anthropic')) return 'anthropic'
+  const path = new URL(provider.api_base_url).pathname.replace(/\/+$/, '')
+  if (path.endsWith('/messages') || /\/anthropic(\/|$)/.test(path)) return 'anthropic'
+  return 'openai'
+}
+
+export function resolveProvider(provider: ProviderConfig): ProviderSettings {
+  const protocol = inferProtocol(provider)
+  let endpoint = provider.api_base_url
+  if (protocol === 'anthropic') {
+    const url = new URL(endpoint)
+    const path = url.pathname.replace(/\/+$/, '')
+    if (!path.endsWith('/messages')) url.pathname = `${path}/v1/messages`
+    endpoint = url.toString()
+  }
+  return {
+    name: provider.name,
+    protocol,
+    endpoint,
+    apiKey: provider.api_key,
+    auth: provider.auth ?? (usesBearerOption(provider) ? 'bearer' : 'x-api-key'),
+    models: provider.models,
+  }
+}
+
+/** CCR's `["Anthropic", { "UseBearer": true }]`. */
+function usesBearerOption(provider: ProviderConfig): boolean {
+  const use = provider.transformer?.use ?? []
+  return use.some(
+    (entry) => Array.isArray(entry) && entry[0].toLowerCase() === 'anthropic' && entry[1].UseBearer === true,
+  )
+}
+
+export function resolveProviders(config: Pick<Config, 'Providers'>): Map<string, ProviderSettings> {
+  return new Map(config.Providers.map((provider) => [provider.name.toLowerCase(), resolveProvider(provider)]))
+}

@@ -1,0 +1,252 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/**
+ * The config file, `config.json` under the ccr home. This schema is the single source of the
+ * config's type, its defaults and its documentation (the README's config reference is
+ * generated from it by `bun run docs`).
+ *
+ * Keys keep the names of claude-code-router v1/v2, so an existing config works unchanged.
+ * Extra schema options used here:
+ * - `hint`: what to write instead, shown next to a validation error.
+ * - `inactive`: the key is accepted but this version does not act on it yet; loading a config
+ *   that sets it logs this text once as a warning.
+ */
+
+export const LogLevel = Type.Union(
+  [
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+  ],
+  {
+    description: 'Lowest level written to the log. `trace` also logs request and response bodies.',
+    hint: 'one of fatal, error, warn, info, debug, trace',
+    default: 'info',
+  },
+)
+export type LogLevel = Static<typeof LogLevel>
+
+const TransformerRef = Type.Union([
+  Type.String(),
+  Type.Tuple([Type.String(), Type.Record(Type.String(), Type.Unknown())]),
+])
+
+const TransformerChain = Type.Object(
+  { use: Type.Optional(Type.Array(TransformerRef)) },
+  { additionalProperties: true },
+)
+
+/** Wire protocols a provider can speak. */
+export const ProviderProtocol = Type.Union(
+  [Type.Literal('anthropic'), Type.Literal('openai')],
+  {
+    description:
+      'The API the provider speaks. When absent it is inferred: a CCR `transformer.use` of ' +
+      '`Anthropic`, or a URL ending in `/messages` or containing `/anthropic`, means `anthropic`; ' +
+      'anything else is `openai` (Chat Completions).',
+    hint: 'one of anthropic, openai',
+  },
+)
+export type ProviderProtocol = Static<typeof ProviderProtocol>
+
+export const ProviderConfig = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      pattern: '^[^,]+$',
+      description: 'Unique id, used in model references `"<name>,<model>"` (matched case-insensitively).',
+      hint: 'a short id without commas, e.g. "deepseek"',
+    }),
+    api_base_url: Type.String({
+      format: 'uri',
+      description:
+        'The endpoint URL, e.g. `https://api.deepseek.com/chat/completions`. For an Anthropic ' +
+        'provider a base such as `https://api.deepseek.com/anthropic` also works: `/v1/messages` ' +
+        'is appended when the path does not end in `/messages`.',
+      hint: 'the full endpoint URL, e.g. "https://api.deepseek.com/chat/completions"',
+    }),
+    api_key: Type.String({
+      default: '',
+      description:
+        'The provider\'s key, usually written as `"$DEEPSEEK_API_KEY"`. Empty for keyless local ' +
+        'servers (unlike CCR, a provider without a key is not skipped).',
+    }),
+    models: Type.Array(Type.String(), {
+      default: [],
+      description: 'Model ids this provider serves; the first is used when a route names only the provider.',
+    }),
+    protocol: Type.Optional(ProviderProtocol),
+    auth: Type.Optional(
+      Type.Union([Type.Literal('x-api-key'), Type.Literal('bearer')], {
+        description:
+          'How the key is sent to an Anthropic provider: `x-api-key` (default) or ' +
+          '`Authorization: Bearer`. OpenAI providers always use Bearer.',
+        hint: 'one of x-api-key, bearer',
+      }),
+    ),
+    transformer: Type.Optional(
+      Type.Object(
+        { use: Type.Optional(Type.Array(TransformerRef)) },
+        {
+          additionalProperties: TransformerChain,
+          description:
+            'CCR transformer chain (`{ "use": [...], "<model>": { "use": [...] } }`). ' +
+            '`Anthropic` selects the Anthropic protocol (`["Anthropic", { "UseBearer": true }]` ' +
+            'selects Bearer auth); other transformers are not applied by this version.',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+)
+export type ProviderConfig = Static<typeof ProviderConfig>
+
+const ModelRef = (description: string, inactive?: string) =>
+  Type.Optional(
+    Type.String({
+      pattern: '^[^,]+,.+$',
+      description,
+      hint: 'a "<provider>,<model>" reference, e.g. "deepseek,deepseek-chat"',
+      ...(inactive === undefined ? {} : { inactive }),
+    }),
+  )
+
+const routingNotYet = 'this version routes every request to Router.default or an explicit "<provider>,<model>"'
+
+export const RouterConfig = Type.Object(
+  {
+    default: ModelRef('Where requests go unless a rule says otherwise.'),
+    background: ModelRef('Claude Code\'s small background calls (titles and the like).', `Router.background is accepted but not used yet: ${routingNotYet}`),
+    think: ModelRef('Turns where the user asked for harder thinking.', `Router.think is accepted but not used yet: ${routingNotYet}`),
+    longContext: ModelRef('Requests above `longContextThreshold` tokens.', `Router.longContext is accepted but not used yet: ${routingNotYet}`),
+    longContextThreshold: Type.Integer({ minimum: 1, default: 60000, description: 'Token estimate above which `longContext` applies.' }),
+    webSearch: ModelRef('Requests that carry Anthropic\'s web-search tool.', `Router.webSearch is accepted but not used yet: ${routingNotYet}`),
+    image: ModelRef('Requests with an image in the latest user turn.', `Router.image is accepted but not used yet: ${routingNotYet}`),
+  },
+  { additionalProperties: true, default: {}, description: 'Which `"<provider>,<model>"` serves which kind of request.' },
+)
+export type RouterConfig = Static<typeof RouterConfig>
+
+export const Config = Type.Object(
+  {
+    PORT: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 3456,
+      description: 'Port the router listens on.',
+      hint: 'an integer from 1 to 65535',
+    }),
+    HOST: Type.String({
+      default: '127.0.0.1',
+      description:
+        'Address to listen on. Anything other than a loopback address requires `APIKEY`, and ' +
+        'ccr refuses to start without it.',
+    }),
+    APIKEY: Type.String({
+      default: '',
+      description:
+        'Shared secret clients must send as `x-api-key` or `Authorization: Bearer`. `ccr code` ' +
+        'passes it to Claude Code. Empty: no authentication (loopback only).',
+    }),
+    PROXY_URL: Type.Optional(
+      Type.String({
+        format: 'uri',
+        description: 'HTTP(S) proxy for calls to providers, e.g. `http://127.0.0.1:7890`.',
+        hint: 'a proxy URL, e.g. "http://127.0.0.1:7890"',
+      }),
+    ),
+    LOG: Type.Boolean({ default: true, description: 'Write the log file under `logs/`.' }),
+    LOG_LEVEL: LogLevel,
+    API_TIMEOUT_MS: Type.Integer({
+      minimum: 1,
+      default: 600000,
+      description:
+        'Milliseconds to wait for a provider to start answering; also given to Claude Code as ' +
+        '`API_TIMEOUT_MS` by `ccr code`.',
+    }),
+    NON_INTERACTIVE_MODE: Type.Boolean({
+      default: false,
+      description:
+        'For CI and containers: `ccr code` runs Claude Code with `CI=true`, no colours and a ' +
+        'closed stdin.',
+    }),
+    CLAUDE_PATH: Type.Optional(
+      Type.String({ description: 'Claude Code executable for `ccr code` (default: `claude` on `PATH`).' }),
+    ),
+    ANTHROPIC_SMALL_FAST_MODEL: Type.Optional(
+      Type.String({ description: 'Passed to Claude Code as `ANTHROPIC_SMALL_FAST_MODEL` by `ccr code`.' }),
+    ),
+    CUSTOM_ROUTER_PATH: Type.Optional(
+      Type.String({
+        description: 'A JS/TS module that picks the route for a request.',
+        inactive: 'CUSTOM_ROUTER_PATH is accepted but not used yet: custom routers arrive with the routing work',
+      }),
+    ),
+    REWRITE_SYSTEM_PROMPT: Type.Optional(
+      Type.String({
+        description: 'Path to a text file replacing Claude Code\'s main system prompt (CCR v1).',
+        inactive: 'REWRITE_SYSTEM_PROMPT is accepted but not used by this version',
+      }),
+    ),
+    forceUseImageAgent: Type.Optional(
+      Type.Boolean({
+        description: 'CCR v1\'s image agent switch.',
+        inactive: 'forceUseImageAgent is accepted but not used by this version',
+      }),
+    ),
+    Providers: Type.Array(ProviderConfig, {
+      default: [],
+      description: 'The model providers. `providers` (lower case) is accepted too.',
+    }),
+    Router: RouterConfig,
+    fallback: Type.Optional(
+      Type.Record(Type.String(), Type.Array(Type.String()), {
+        description: 'Per slot, the `"<provider>,<model>"` candidates to try when the first one fails (CCR v2).',
+        inactive: 'fallback is accepted but not used yet: fallback chains arrive with the routing work',
+      }),
+    ),
+    transformers: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String() }, { additionalProperties: true }), {
+        description: 'CCR custom transformer modules (`[{ "path": "...", "options": {...} }]`).',
+        inactive: 'transformers is accepted but not loaded: ccr plugins replace CCR transformers',
+      }),
+    ),
+    StatusLine: Type.Optional(
+      Type.Object(
+        {},
+        {
+          additionalProperties: true,
+          description: 'CCR\'s Claude Code status line settings.',
+          inactive: 'StatusLine is accepted but not used by this version',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+)
+export type Config = Static<typeof Config>
+
+/**
+ * Keys CCR accepted that mean nothing to any version: reported as ignored, not as unknown.
+ * `HTTPS_PROXY` and friends are read by CCR's llms layer as the proxy, and so by ccr.
+ */
+export const legacyKeys: Record<string, string> = {
+  OPENAI_API_KEY: 'OPENAI_API_KEY is a pre-1.0 CCR key that nothing reads; put keys in Providers[].api_key',
+  OPENAI_BASE_URL: 'OPENAI_BASE_URL is a pre-1.0 CCR key that nothing reads; use Providers[].api_base_url',
+  OPENAI_MODEL: 'OPENAI_MODEL is a pre-1.0 CCR key that nothing reads; use Router.default',
+  LOG_FILE: 'LOG_FILE is ignored: logs are written under the ccr home\'s logs/ folder',
+  plugins: 'plugins (CCR v2 token-speed plugin) is accepted but not used by this version',
+  Plugins: 'Plugins (CCR v2 token-speed plugin) is accepted but not used by this version',
+}
+
+/** Keys read as the outbound proxy, in CCR's order of precedence, before `PROXY_URL`. */
+export const proxyKeys = ['HTTPS_PROXY', 'https_proxy', 'httpsProxy'] as const
+
+/** The top-level keys the schema knows, for the unknown-key warning. */
+export function knownKeys(schema: TSchema = Config): Set<string> {
+  const properties: Record<string, unknown> = schema.properties ?? {}
+  return new Set([...Object.keys(properties), ...Object.keys(legacyKeys), ...proxyKeys, 'providers'])
+}

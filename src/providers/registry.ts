@@ -1,0 +1,8 @@
+import type { ProviderProtocol } from '../config/schema.ts'
+import { sendAnthropic } from './anthropic/index.ts'
+import type { ProviderAdapter } from './types.ts'
+
+/** One adapter per wire protocol; a new provider API is one folder and one line here. */
+export const adapters: Partial<Record<ProviderProtocol, ProviderAdapter>> = {
+  anthropic: sendAnthropic,
+}

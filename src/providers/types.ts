@@ -1,0 +1,29 @@
+import type { ProviderSettings } from '../config/providers.ts'
+import type { MessagesRequest } from '../protocol/messages.ts'
+import type { Logger } from '../observability/log.ts'
+
+/** Everything an adapter needs to serve one request from one provider. */
+export interface ProviderCall {
+  provider: ProviderSettings
+  /** The provider's model id, already routed. */
+  model: string
+  /** The parsed request; adapters never mutate it. */
+  request: MessagesRequest
+  /** The request exactly as the client sent it, for byte-preserving passthrough. */
+  rawBody: string
+  /** The client's headers, for `anthropic-version` and `anthropic-beta`. */
+  clientHeaders: Headers
+  /** Aborted when the client goes away or the server gives up. */
+  signal: AbortSignal
+  /** Milliseconds to wait for the provider's response headers. */
+  timeoutMs: number
+  proxy: string | undefined
+  log: Logger
+}
+
+/**
+ * A provider adapter: sends the request in the provider's protocol and returns the answer in
+ * Anthropic's, streamed when the request streamed. Failures before the answer starts are
+ * thrown as `RouterError`s; failures after that are reported inside the stream.
+ */
+export type ProviderAdapter = (call: ProviderCall) => Promise<Response>
