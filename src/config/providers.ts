@@ -1,4 +1,4 @@
-import type { Config, ProviderConfig, ProviderProtocol } from './schema.ts'
+import type { Config, ModelEntry, ProviderConfig, ProviderProtocol } from './schema.ts'
 import { transformerNames } from './load.ts'
 
 /** A provider as the request path uses it: protocol decided, endpoint and auth resolved. */
@@ -10,7 +10,8 @@ export interface ProviderSettings {
   apiKey: string
   /** How an Anthropic provider receives the key. */
   auth: 'x-api-key' | 'bearer'
-  models: string[]
+  /** The configured models, each as an entry (a plain id becomes `{ id }`). */
+  models: ModelEntry[]
 }
 
 /**
@@ -41,8 +42,13 @@ export function resolveProvider(provider: ProviderConfig): ProviderSettings {
     endpoint,
     apiKey: provider.api_key,
     auth: provider.auth ?? (usesBearerOption(provider) ? 'bearer' : 'x-api-key'),
-    models: provider.models,
+    models: provider.models.map((model) => (typeof model === 'string' ? { id: model } : model)),
   }
+}
+
+/** What the config says about one model of a provider (`{ id }` when it says nothing). */
+export function modelEntry(provider: Pick<ProviderSettings, 'models'>, model: string): ModelEntry {
+  return provider.models.find((entry) => entry.id === model) ?? { id: model }
 }
 
 /** CCR's `["Anthropic", { "UseBearer": true }]`. */

@@ -52,6 +52,43 @@ export const ProviderProtocol = Type.Union(
 )
 export type ProviderProtocol = Static<typeof ProviderProtocol>
 
+/** How a model is asked to reason, when Claude Code asks for thinking. */
+export const ReasoningControl = Type.Union(
+  [
+    Type.Literal('none'),
+    Type.Literal('reasoning_effort'),
+    Type.Literal('openrouter'),
+    Type.Literal('enable_thinking'),
+  ],
+  {
+    description:
+      '`reasoning_effort` (OpenAI o-series and GPT-5, Groq, Ollama, vLLM), `openrouter` ' +
+      '(`reasoning: { max_tokens | effort }`), `enable_thinking` (Qwen, DashScope, SiliconFlow), ' +
+      '`none` (the model has no switch: thinking settings are dropped with a warning). When absent ' +
+      'it is inferred from the host and model name.',
+    hint: 'one of none, reasoning_effort, openrouter, enable_thinking',
+  },
+)
+export type ReasoningControl = Static<typeof ReasoningControl>
+
+/** A model with what ccr should know about it; a plain string means "nothing special". */
+export const ModelEntry = Type.Object(
+  {
+    id: Type.String({ minLength: 1, description: 'The provider\'s model id.' }),
+    max_output_tokens: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Output limit: a larger `max_tokens` is capped to it.' }),
+    ),
+    context_window: Type.Optional(Type.Integer({ minimum: 1, description: 'Context window in tokens.' })),
+    reasoning: Type.Optional(ReasoningControl),
+    vision: Type.Optional(Type.Boolean({ description: 'Whether the model accepts images (default true).' })),
+    documents: Type.Optional(
+      Type.Boolean({ description: 'Whether the model accepts PDF files as `file` parts (default false).' }),
+    ),
+  },
+  { additionalProperties: true },
+)
+export type ModelEntry = Static<typeof ModelEntry>
+
 export const ProviderConfig = Type.Object(
   {
     name: Type.String({
@@ -74,9 +111,13 @@ export const ProviderConfig = Type.Object(
         'The provider\'s key, usually written as `"$DEEPSEEK_API_KEY"`. Empty for keyless local ' +
         'servers (unlike CCR, a provider without a key is not skipped).',
     }),
-    models: Type.Array(Type.String(), {
+    models: Type.Array(Type.Union([Type.String({ minLength: 1 }), ModelEntry]), {
       default: [],
-      description: 'Model ids this provider serves; the first is used when a route names only the provider.',
+      description:
+        'Model ids this provider serves, each a string or an object with limits and capabilities ' +
+        '(`{ "id": "deepseek-chat", "max_output_tokens": 8192 }`). The first is used when a route ' +
+        'names only the provider.',
+      hint: 'a list of model ids or { "id": ... } objects',
     }),
     protocol: Type.Optional(ProviderProtocol),
     auth: Type.Optional(

@@ -58,7 +58,7 @@ function resolveReference(
   const comma = reference.indexOf(',')
   const provider = config.providers.get(reference.slice(0, comma).trim().toLowerCase())
   // "deepseek," names the provider only: its first listed model.
-  const model = reference.slice(comma + 1).trim() || provider?.models[0]
+  const model = reference.slice(comma + 1).trim() || provider?.models[0]?.id
   if (provider === undefined || model === undefined) return undefined
   return { provider, model }
 }
@@ -66,7 +66,7 @@ function resolveReference(
 function firstModel(config: Pick<ActiveConfig, 'providers'>): string | undefined {
   for (const provider of config.providers.values()) {
     const model = provider.models[0]
-    if (model !== undefined) return `${provider.name},${model}`
+    if (model !== undefined) return `${provider.name},${model.id}`
   }
   return undefined
 }

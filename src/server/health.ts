@@ -26,7 +26,7 @@ export function healthRoutes(deps: ControllerDeps) {
           providers: [...active.providers.values()].map((provider) => ({
             name: provider.name,
             protocol: provider.protocol,
-            models: provider.models,
+            models: provider.models.map((model) => model.id),
           })),
         }
       },
