@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { RouterError } from '../lib/errors.ts'
 import { probe } from '../service/probe.ts'
 import { clientConfig } from './config-for-cli.ts'
@@ -39,11 +40,18 @@ export const stop: Command = async (context) => {
   throw new RouterError('internal', { message: `ccr (pid ${pid}) is still running after ${stopTimeoutMs / 1000} s` })
 }
 
+/** Whether a process still runs. An exited process waiting to be reaped (a zombie) does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as { code?: unknown }).code === 'EPERM'
+  }
+  try {
+    // Linux: the state is the field after the parenthesised command name.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return true
   }
 }

@@ -64,7 +64,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
   for (const missing of expanded.missing) {
     warnings.push(`${missing.path}: environment variable ${missing.name} is not set; the text is kept as written`)
   }
-  const value: unknown = Value.Default(Config, Value.Convert(Config, expanded.value))
+  const withPort = overridePort(expanded.value as Record<string, unknown>, options.env)
+  const value: unknown = Value.Default(Config, Value.Convert(Config, withPort))
 
   for (const error of Value.Errors(Config, value)) problems.push(describeValueError(error))
   problems.push(...checkReferences(value))
@@ -76,6 +77,12 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
     (candidate): candidate is string => typeof candidate === 'string' && candidate !== '',
   )
   return { config, warnings, proxy, secrets: collectSecrets(config) }
+}
+
+/** CCR's `SERVICE_PORT` environment variable wins over `PORT`, for scripts and containers. */
+function overridePort(record: Record<string, unknown>, env: ParseConfigOptions['env']): Record<string, unknown> {
+  const port = env.SERVICE_PORT
+  return port === undefined || port === '' ? record : { ...record, PORT: port }
 }
 
 /**

@@ -34,6 +34,8 @@ export async function probe(url: string, apiKey: string, timeoutMs = 1500): Prom
     response = await fetch(`${url}/health`, {
       headers: apiKey === '' ? {} : { 'x-api-key': apiKey },
       signal: AbortSignal.timeout(timeoutMs),
+      // An idle pooled connection would hold a draining server open until it times out.
+      keepalive: false,
     })
   } catch (error) {
     const code = (error as { code?: unknown }).code

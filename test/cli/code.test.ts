@@ -1,0 +1,153 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { freePort, healthOf, runCli, tempHome } from '../helpers.ts'
+
+const homes: string[] = []
+afterAll(async () => {
+  await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
+})
+
+/**
+ * A stand-in for Claude Code: records its argv, its environment and the router's pid (asked
+ * over HTTP, as Claude Code would reach it), then exits with FAKE_CLAUDE_EXIT.
+ */
+const fakeClaude = `#!/usr/bin/env node
+const fs = require('node:fs')
+fetch(process.env.ANTHROPIC_BASE_URL + '/health', { headers: { 'x-api-key': process.env.ANTHROPIC_AUTH_TOKEN } })
+  .then((response) => response.json())
+  .catch(() => null)
+  .then((health) => {
+    const out = process.env.FAKE_CLAUDE_OUT + '.' + process.pid + '.json'
+    fs.writeFileSync(out, JSON.stringify({ argv: process.argv.slice(2), env: process.env, health }))
+    process.exit(Number(process.env.FAKE_CLAUDE_EXIT || 0))
+  })
+`
+
+function setup(extra: Record<string, unknown> = {}) {
+  const port = freePort()
+  const home = tempHome({
+    PORT: port,
+    Providers: [{ name: 'up', api_base_url: 'http://127.0.0.1:9/v1/messages', models: ['m'] }],
+    Router: { default: 'up,m' },
+    ...extra,
+  })
+  homes.push(home.home)
+  const claude = join(home.home, 'fake-claude')
+  writeFileSync(claude, fakeClaude)
+  chmodSync(claude, 0o755)
+  const out = join(home.home, 'claude-run')
+  return { port, home, claude, out, url: `http://127.0.0.1:${port}` }
+}
+
+interface FakeRun {
+  argv: string[]
+  env: Record<string, string>
+  health: { pid: number } | null
+}
+
+function runsOf(home: string): FakeRun[] {
+  return readdirSync(home)
+    .filter((name) => name.startsWith('claude-run.'))
+    .map((name) => JSON.parse(readFileSync(join(home, name), 'utf8')) as FakeRun)
+}
+
+describe('ccr code', () => {
+  test('starts the router, passes every argument verbatim and sets up the environment', async () => {
+    const { home, claude, out, url } = setup({ API_TIMEOUT_MS: 123456 })
+    const args = [
+      '-p',
+      'Run echo hello using the Bash tool',
+      '--resume',
+      'abc-123',
+      '--model',
+      'deepseek,deepseek-chat',
+      '--output-format=json',
+      'a positional prompt with  spaces',
+      "it's quoted \"twice\"",
+      '--',
+      '--not-ours',
+      '',
+    ]
+    const result = await runCli(['code', ...args], {
+      CCR_HOME: home.home,
+      CLAUDE_PATH: claude,
+      FAKE_CLAUDE_OUT: out,
+      FAKE_CLAUDE_EXIT: '7',
+      ANTHROPIC_API_KEY: 'sk-ant-from-the-shell',
+      CLAUDE_CODE_USE_BEDROCK: '1',
+      NO_PROXY: 'internal.example',
+      HTTP_PROXY: 'http://127.0.0.1:9',
+    })
+    expect(result.exitCode).toBe(7)
+    const [run] = runsOf(home.home)
+    expect(run?.argv).toEqual(args)
+    expect(run?.env).toMatchObject({
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_AUTH_TOKEN: 'ccr-local',
+      API_TIMEOUT_MS: '123456',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_COST_WARNINGS: '1',
+      NO_PROXY: 'internal.example,127.0.0.1,localhost,::1',
+    })
+    expect(run?.env.ANTHROPIC_API_KEY).toBeUndefined()
+    expect(run?.env.CLAUDE_CODE_USE_BEDROCK).toBeUndefined()
+    // The router answered Claude Code, through HTTP_PROXY's exemption for loopback.
+    expect(run?.health?.pid).toBeNumber()
+    // And it keeps running after Claude Code exits, for other terminals.
+    expect(await healthOf(url)).toMatchObject({ pid: run?.health?.pid })
+  })
+
+  test('uses APIKEY as the token, and exits 0 when Claude Code does', async () => {
+    const { home, claude, out } = setup({ APIKEY: 'router-secret-123456' })
+    const result = await runCli(['code', '--version'], { CCR_HOME: home.home, CLAUDE_PATH: claude, FAKE_CLAUDE_OUT: out })
+    expect(result.exitCode).toBe(0)
+    const [run] = runsOf(home.home)
+    expect(run?.env.ANTHROPIC_AUTH_TOKEN).toBe('router-secret-123456')
+    expect(run?.health?.pid).toBeNumber()
+  })
+
+  test('never stops a router it did not start, and several at once share one router', async () => {
+    const { home, claude, out, url } = setup()
+    const env = { CCR_HOME: home.home, CLAUDE_PATH: claude, FAKE_CLAUDE_OUT: out }
+    const results = await Promise.all([1, 2, 3].map(() => runCli(['code', '-p', 'hi'], env)))
+    expect(results.map((result) => result.exitCode)).toEqual([0, 0, 0])
+    const pids = new Set(runsOf(home.home).map((run) => run.health?.pid))
+    expect(pids.size).toBe(1)
+    const pid = [...pids][0]
+    expect(pid).toBeNumber()
+    expect(await healthOf(url)).toMatchObject({ pid })
+
+    expect((await runCli(['code', '-p', 'again'], env)).exitCode).toBe(0)
+    expect(await healthOf(url)).toMatchObject({ pid })
+  })
+
+  test('NON_INTERACTIVE_MODE sets CI variables', async () => {
+    const { home, claude, out } = setup({ NON_INTERACTIVE_MODE: true })
+    await runCli(['code', '-p', 'x'], { CCR_HOME: home.home, CLAUDE_PATH: claude, FAKE_CLAUDE_OUT: out })
+    expect(runsOf(home.home)[0]?.env).toMatchObject({ CI: 'true', FORCE_COLOR: '0', TERM: 'dumb' })
+  })
+
+  test('a missing Claude Code says how to install it', async () => {
+    const { home } = setup()
+    const result = await runCli(['code', '-p', 'x'], { CCR_HOME: home.home, CLAUDE_PATH: join(home.home, 'no-such-claude') })
+    expect(result.exitCode).toBe(127)
+    expect(result.stderr).toBe(
+      `ccr: Claude Code was not found (${join(home.home, 'no-such-claude')}).\n` +
+        'Install it with `npm install -g @anthropic-ai/claude-code`, or set CLAUDE_PATH in config.json to its path.\n',
+    )
+  })
+})
+
+describe('ccr activate', () => {
+  test('prints exports a shell can eval', async () => {
+    const { home, url } = setup({ APIKEY: "it's-a-key" })
+    const result = await runCli(['activate'], { CCR_HOME: home.home })
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain(`export ANTHROPIC_BASE_URL='${url}'\n`)
+    expect(result.stdout).toContain('unset ANTHROPIC_API_KEY\n')
+    const script = `${result.stdout}\nprintf '%s|%s|%s' "$ANTHROPIC_BASE_URL" "$ANTHROPIC_AUTH_TOKEN" "\${ANTHROPIC_API_KEY-unset}"`
+    const shell = Bun.spawnSync(['sh', '-c', script], { env: { PATH: process.env.PATH ?? '', ANTHROPIC_API_KEY: 'shell-key' } })
+    expect(shell.stdout.toString()).toBe(`${url}|it's-a-key|unset`)
+  })
+})

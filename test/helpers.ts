@@ -1,0 +1,165 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Server } from 'bun'
+import { activate, type ActiveConfig } from '../src/config/active.ts'
+import { parseConfig } from '../src/config/load.ts'
+import { createConfigHolder, type ConfigHolder } from '../src/config/watch.ts'
+import { createLogger, type LogRecord } from '../src/observability/log.ts'
+import { createRedactor } from '../src/observability/redact.ts'
+import { listen, type RunningServer } from '../src/server/serve.ts'
+
+export const repoRoot = resolve(import.meta.dir, '..')
+export const mainEntry = join(repoRoot, 'src', 'main.ts')
+
+/** A temporary ccr home, removed on dispose. */
+export function tempHome(config?: unknown): { home: string; configFile: string } & Disposable {
+  const home = mkdtempSync(join(tmpdir(), 'ccr-test-'))
+  const configFile = join(home, 'config.json')
+  if (config !== undefined) {
+    writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config, null, 2))
+  }
+  return { home, configFile, [Symbol.dispose]: () => rmSync(home, { recursive: true, force: true }) }
+}
+
+/** A port nobody listens on right now (the OS picks it; the socket is closed again). */
+export function freePort(): number {
+  const server = Bun.serve({ port: 0, fetch: () => new Response() })
+  const port = server.port
+  server.stop(true)
+  if (port === undefined) throw new Error('no port')
+  return port
+}
+
+/** What a fake upstream saw of one request. */
+export interface SeenRequest {
+  method: string
+  path: string
+  headers: Record<string, string>
+  body: string
+}
+
+/** A scripted HTTP server on 127.0.0.1, port 0, that records every request. */
+export function fakeUpstream(
+  respond: (request: SeenRequest, index: number) => Response | Promise<Response>,
+): { url: string; seen: SeenRequest[]; server: Server<undefined> } & Disposable {
+  const seen: SeenRequest[] = []
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    idleTimeout: 0,
+    async fetch(request) {
+      const url = new URL(request.url)
+      const entry: SeenRequest = {
+        method: request.method,
+        path: url.pathname + url.search,
+        headers: Object.fromEntries(request.headers),
+        body: await request.text(),
+      }
+      seen.push(entry)
+      return respond(entry, seen.length - 1)
+    },
+  })
+  return { url: `http://127.0.0.1:${server.port}`, seen, server, [Symbol.dispose]: () => server.stop(true) }
+}
+
+/** Anthropic SSE text from a list of events, framed exactly as the API does. */
+export function sse(events: { type: string }[]): string {
+  return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join('')
+}
+
+/** The `body` of a recorded Claude Code request fixture, as its original JSON text. */
+export function fixtureBody(scenario: string, file: string): string {
+  const recorded = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'claude-code', scenario, file), 'utf8'))
+  return JSON.stringify(recorded.body)
+}
+
+export function fixtureText(scenario: string, file: string): string {
+  return readFileSync(join(repoRoot, 'test', 'fixtures', 'claude-code', scenario, file), 'utf8')
+}
+
+export interface CliResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `ccr <args>` as a process, from source, with a controlled environment. */
+export async function runCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<CliResult> {
+  const child = Bun.spawn([process.execPath, mainEntry, ...args], {
+    env: baseEnv(env),
+    cwd: options.cwd ?? repoRoot,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
+  return { exitCode, stdout, stderr }
+}
+
+/** A clean environment: PATH and HOME only, plus what the test sets. */
+export function baseEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...env }
+}
+
+/** Polls until `check` returns a value; for conditions another process brings about. */
+export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const value = await check()
+    if (value !== undefined) return value
+    await Bun.sleep(20)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+/** Whether `/health` at `url` answers as ccr. */
+export async function healthOf(url: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) })
+    const body = (await response.json()) as Record<string, unknown>
+    return body.service === 'ccr' ? body : undefined
+  } catch {
+    return undefined
+  }
+}
+
+
+export function activeConfig(config: unknown, env: Record<string, string> = {}): ActiveConfig {
+  return activate(parseConfig(JSON.stringify(config), { file: 'test-config.json', env }), 'test-config.json', 1)
+}
+
+/** A real router on 127.0.0.1 port 0 with an in-memory config and a log that tests can read. */
+export function testRouter(
+  config: unknown,
+  options: { level?: LogRecord['level'] } = {},
+): { url: string; records: LogRecord[]; holder: ConfigHolder; running: RunningServer; draining: { value: boolean } } & AsyncDisposable {
+  const active = activeConfig(config)
+  const holder = createConfigHolder(active)
+  const records: LogRecord[] = []
+  const redactor = createRedactor(active.secrets)
+  const log = createLogger({
+    level: () => options.level ?? 'debug',
+    sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
+    redactor,
+  })
+  const draining = { value: false }
+  const running = listen(
+    { config: holder, log, redact: redactor.text, version: '0.0.0-test', startedAt: Date.now(), isDraining: () => draining.value },
+    { host: '127.0.0.1', port: 0 },
+  )
+  return {
+    url: running.url,
+    records,
+    holder,
+    running,
+    draining,
+    [Symbol.asyncDispose]: async () => {
+      await running.server.stop(true)
+    },
+  }
+}
