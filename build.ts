@@ -33,7 +33,10 @@ if (target === undefined) {
   const smoke = Bun.spawnSync([outfile, '--version'])
   const version = smoke.stdout.toString().trim()
   if (smoke.exitCode !== 0 || !version.startsWith('ccr ')) {
-    console.error(`smoke check failed: ${outfile} --version printed ${JSON.stringify(version)}`, smoke.stderr.toString())
+    console.error(
+      `smoke check failed: ${outfile} --version printed ${JSON.stringify(version)}`,
+      smoke.stderr.toString(),
+    )
     process.exit(1)
   }
   console.log(version)

@@ -8,7 +8,9 @@ const version = packageJson.version
 
 function help(): string {
   const width = Math.max(...Object.values(commands).map((entry) => entry.usage.length))
-  const rows = Object.values(commands).map((entry) => `  ${entry.usage.padEnd(width)}  ${entry.summary}`)
+  const rows = Object.values(commands).map(
+    (entry) => `  ${entry.usage.padEnd(width)}  ${entry.summary}`,
+  )
   return [
     `ccr ${version}: Claude Code's router to any model provider`,
     '',
@@ -69,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
 // The router and its probes talk to loopback; a user's HTTP proxy must never capture that.
 for (const key of ['NO_PROXY', 'no_proxy'] as const) {
   const entries = (process.env[key] ?? '').split(',').filter((entry) => entry !== '')
-  for (const host of ['127.0.0.1', 'localhost', '::1']) if (!entries.includes(host)) entries.push(host)
+  for (const host of ['127.0.0.1', 'localhost', '::1'])
+    if (!entries.includes(host)) entries.push(host)
   process.env[key] = entries.join(',')
 }
 

@@ -36,7 +36,9 @@ describe('boundaries', () => {
     expect(importersOutside(/^@clack\//, 'src/cli/')).toEqual([])
   })
   test('no `any` in the source', () => {
-    const offenders = sourceFiles().filter((file) => /(:\s*any\s*[,;)=>|\]\n{]|\bas any\b|<any>|\bany\[\])/.test(readFileSync(file, 'utf8')))
+    const offenders = sourceFiles().filter((file) =>
+      /(:\s*any\s*[,;)=>|\]\n{]|\bas any\b|<any>|\bany\[\])/.test(readFileSync(file, 'utf8')),
+    )
     expect(offenders.map((file) => relative(repoRoot, file))).toEqual([])
   })
 })

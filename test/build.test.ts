@@ -9,23 +9,40 @@ const outDirectory = mkdtempSync(join(tmpdir(), 'ccr-build-'))
 const binary = join(outDirectory, 'ccr')
 
 beforeAll(async () => {
-  const build = Bun.spawn([process.execPath, 'build.ts', `--outfile=${binary}`], { cwd: repoRoot, stdout: 'pipe', stderr: 'pipe' })
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(build.stdout).text(), new Response(build.stderr).text(), build.exited])
+  const build = Bun.spawn([process.execPath, 'build.ts', `--outfile=${binary}`], {
+    cwd: repoRoot,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(build.stdout).text(),
+    new Response(build.stderr).text(),
+    build.exited,
+  ])
   if (exitCode !== 0) throw new Error(`build failed:\n${stdout}\n${stderr}`)
 }, 120_000)
 afterAll(() => rmSync(outDirectory, { recursive: true, force: true }))
 
 function run(args: string[], env: Record<string, string> = {}) {
   const result = Bun.spawnSync([binary, ...args], { env: baseEnv(env) })
-  return { exitCode: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() }
+  return {
+    exitCode: result.exitCode,
+    stdout: result.stdout.toString(),
+    stderr: result.stderr.toString(),
+  }
 }
 
 describe('the compiled binary', () => {
   test('prints its version and help', () => {
-    expect(run(['--version'])).toEqual({ exitCode: 0, stdout: `ccr ${packageJson.version}\n`, stderr: '' })
+    expect(run(['--version'])).toEqual({
+      exitCode: 0,
+      stdout: `ccr ${packageJson.version}\n`,
+      stderr: '',
+    })
     const help = run(['--help'])
     expect(help.exitCode).toBe(0)
-    for (const command of ['start', 'stop', 'restart', 'status', 'code', 'activate']) expect(help.stdout).toContain(`ccr ${command}`)
+    for (const command of ['start', 'stop', 'restart', 'status', 'code', 'activate'])
+      expect(help.stdout).toContain(`ccr ${command}`)
   })
 
   test('starts in the background, answers /health, stops', async () => {
@@ -34,7 +51,11 @@ describe('the compiled binary', () => {
     const started = run(['start', '-d'], { CCR_HOME: home.home })
     expect(started.exitCode).toBe(0)
     const health = await waitFor(() => healthOf(`http://127.0.0.1:${port}`), 'the binary to serve')
-    expect(health).toMatchObject({ service: 'ccr', version: packageJson.version, config: home.configFile })
+    expect(health).toMatchObject({
+      service: 'ccr',
+      version: packageJson.version,
+      config: home.configFile,
+    })
     expect(run(['stop'], { CCR_HOME: home.home })).toEqual({
       exitCode: 0,
       stdout: `ccr stopped (pid ${health.pid})\n`,

@@ -19,7 +19,11 @@ export function tempHome(config?: unknown): { home: string; configFile: string }
   if (config !== undefined) {
     writeFileSync(configFile, typeof config === 'string' ? config : JSON.stringify(config, null, 2))
   }
-  return { home, configFile, [Symbol.dispose]: () => rmSync(home, { recursive: true, force: true }) }
+  return {
+    home,
+    configFile,
+    [Symbol.dispose]: () => rmSync(home, { recursive: true, force: true }),
+  }
 }
 
 /** A port nobody listens on right now (the OS picks it; the socket is closed again). */
@@ -60,7 +64,12 @@ export function fakeUpstream(
       return respond(entry, seen.length - 1)
     },
   })
-  return { url: `http://127.0.0.1:${server.port}`, seen, server, [Symbol.dispose]: () => server.stop(true) }
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    seen,
+    server,
+    [Symbol.dispose]: () => server.stop(true),
+  }
 }
 
 /** Anthropic SSE text from a list of events, framed exactly as the API does. */
@@ -70,7 +79,9 @@ export function sse(events: { type: string }[]): string {
 
 /** The `body` of a recorded Claude Code request fixture, as its original JSON text. */
 export function fixtureBody(scenario: string, file: string): string {
-  const recorded = JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'claude-code', scenario, file), 'utf8'))
+  const recorded = JSON.parse(
+    readFileSync(join(repoRoot, 'test', 'fixtures', 'claude-code', scenario, file), 'utf8'),
+  )
   return JSON.stringify(recorded.body)
 }
 
@@ -85,7 +96,11 @@ export interface CliResult {
 }
 
 /** Runs `ccr <args>` as a process, from source, with a controlled environment. */
-export async function runCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
   const child = Bun.spawn([process.execPath, mainEntry, ...args], {
     env: baseEnv(env),
     cwd: options.cwd ?? repoRoot,
@@ -107,7 +122,11 @@ export function baseEnv(env: Record<string, string>): Record<string, string> {
 }
 
 /** Polls until `check` returns a value; for conditions another process brings about. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const value = await check()
@@ -128,16 +147,25 @@ export async function healthOf(url: string): Promise<Record<string, unknown> | u
   }
 }
 
-
 export function activeConfig(config: unknown, env: Record<string, string> = {}): ActiveConfig {
-  return activate(parseConfig(JSON.stringify(config), { file: 'test-config.json', env }), 'test-config.json', 1)
+  return activate(
+    parseConfig(JSON.stringify(config), { file: 'test-config.json', env }),
+    'test-config.json',
+    1,
+  )
 }
 
 /** A real router on 127.0.0.1 port 0 with an in-memory config and a log that tests can read. */
 export function testRouter(
   config: unknown,
   options: { level?: LogRecord['level'] } = {},
-): { url: string; records: LogRecord[]; holder: ConfigHolder; running: RunningServer; draining: { value: boolean } } & AsyncDisposable {
+): {
+  url: string
+  records: LogRecord[]
+  holder: ConfigHolder
+  running: RunningServer
+  draining: { value: boolean }
+} & AsyncDisposable {
   const active = activeConfig(config)
   const holder = createConfigHolder(active)
   const records: LogRecord[] = []
@@ -149,7 +177,14 @@ export function testRouter(
   })
   const draining = { value: false }
   const running = listen(
-    { config: holder, log, redact: redactor.text, version: '0.0.0-test', startedAt: Date.now(), isDraining: () => draining.value },
+    {
+      config: holder,
+      log,
+      redact: redactor.text,
+      version: '0.0.0-test',
+      startedAt: Date.now(),
+      isDraining: () => draining.value,
+    },
     { host: '127.0.0.1', port: 0 },
   )
   return {

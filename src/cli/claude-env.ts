@@ -23,7 +23,10 @@ export interface RouterEnvironment {
  * `ANTHROPIC_API_KEY` is removed: Claude Code would send it too, and to the router.
  */
 export function routerEnvironment(
-  config: Pick<Config, 'APIKEY' | 'API_TIMEOUT_MS' | 'ANTHROPIC_SMALL_FAST_MODEL' | 'NON_INTERACTIVE_MODE'>,
+  config: Pick<
+    Config,
+    'APIKEY' | 'API_TIMEOUT_MS' | 'ANTHROPIC_SMALL_FAST_MODEL' | 'NON_INTERACTIVE_MODE'
+  >,
   url: string,
   env: Env,
 ): RouterEnvironment {
@@ -37,7 +40,8 @@ export function routerEnvironment(
     NO_PROXY: withHosts(env.NO_PROXY ?? env.no_proxy, [host, '127.0.0.1', 'localhost']),
   }
   set.no_proxy = set.NO_PROXY ?? ''
-  if (config.ANTHROPIC_SMALL_FAST_MODEL !== undefined) set.ANTHROPIC_SMALL_FAST_MODEL = config.ANTHROPIC_SMALL_FAST_MODEL
+  if (config.ANTHROPIC_SMALL_FAST_MODEL !== undefined)
+    set.ANTHROPIC_SMALL_FAST_MODEL = config.ANTHROPIC_SMALL_FAST_MODEL
   if (config.NON_INTERACTIVE_MODE) {
     Object.assign(set, { CI: 'true', FORCE_COLOR: '0', NODE_NO_READLINE: '1', TERM: 'dumb' })
   }
@@ -53,7 +57,10 @@ export function applyEnvironment(env: Env, routerEnv: RouterEnvironment): Record
 }
 
 function withHosts(existing: string | undefined, hosts: string[]): string {
-  const entries = (existing ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  const entries = (existing ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
   for (const host of hosts) if (!entries.includes(host)) entries.push(host)
   return entries.join(',')
 }

@@ -4,7 +4,10 @@ import { serverUrl } from '../service/probe.ts'
 import type { CliContext } from './context.ts'
 
 /** The config and router URL a client-side command (status, stop, code, activate) works with. */
-export function clientConfig(context: Pick<CliContext, 'paths' | 'env'>): { active: ActiveConfig; url: string } {
+export function clientConfig(context: Pick<CliContext, 'paths' | 'env'>): {
+  active: ActiveConfig
+  url: string
+} {
   const active = readConfigAtStart(context.paths.config, context.env)
   return { active, url: serverUrl(active.config) }
 }

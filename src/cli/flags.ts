@@ -8,7 +8,9 @@ export function parseFlags<const T extends Record<string, string[]>>(
   args: string[],
   spec: T,
 ): { [K in keyof T]: boolean } {
-  const result = Object.fromEntries(Object.keys(spec).map((name) => [name, false])) as { [K in keyof T]: boolean }
+  const result = Object.fromEntries(Object.keys(spec).map((name) => [name, false])) as {
+    [K in keyof T]: boolean
+  }
   for (const arg of args) {
     const name = Object.keys(spec).find((key) => spec[key]?.includes(arg))
     if (name === undefined) {

@@ -18,7 +18,10 @@ import { parseFlags } from './flags.ts'
 const shutdownGraceMs = 30_000
 
 export const start: Command = async (context) => {
-  const flags = parseFlags(context.args, { daemon: ['-d', '--daemon'], child: ['--background-child'] })
+  const flags = parseFlags(context.args, {
+    daemon: ['-d', '--daemon'],
+    child: ['--background-child'],
+  })
   const active = readConfigAtStart(context.paths.config, context.env)
   refuseUnsafeBinding(active)
   if (flags.daemon) return startInBackground(context, active)
@@ -46,15 +49,22 @@ async function startInBackground(context: CliContext, active: ActiveConfig): Pro
     daemonLog: context.paths.daemonLog,
   })
   const pid = health.pid === undefined ? '' : ` (pid ${health.pid})`
-  context.stdout.write(started ? `ccr started at ${url}${pid}\n` : `ccr is already running at ${url}${pid}\n`)
+  context.stdout.write(
+    started ? `ccr started at ${url}${pid}\n` : `ccr is already running at ${url}${pid}\n`,
+  )
   return 0
 }
 
-async function runServer(context: CliContext, active: ActiveConfig, options: { background: boolean }): Promise<number> {
+async function runServer(
+  context: CliContext,
+  active: ActiveConfig,
+  options: { background: boolean },
+): Promise<number> {
   const redactor = createRedactor(active.secrets)
   const sinks: LogSink[] = []
   // In the background the log file has everything; the captured output is for start-up errors.
-  if (!options.background) sinks.push(createConsoleSink({ stream: context.stderr, pretty: context.stderr.isTTY === true }))
+  if (!options.background)
+    sinks.push(createConsoleSink({ stream: context.stderr, pretty: context.stderr.isTTY === true }))
   if (active.config.LOG) sinks.push(createFileSink({ directory: context.paths.logs }))
   const holder = createConfigHolder(active)
   const log = createLogger({ level: () => holder.current().config.LOG_LEVEL, sinks, redactor })
@@ -63,7 +73,7 @@ async function runServer(context: CliContext, active: ActiveConfig, options: { b
   if (active.file === undefined) {
     log.warn(
       `no config at ${context.paths.config}: using the embedded default, a local Ollama at 127.0.0.1:11434 with no key. ` +
-        'To add a provider, run `ccr init` or write that file (see the README\'s config reference); ccr picks it up without a restart.',
+        "To add a provider, run `ccr init` or write that file (see the README's config reference); ccr picks it up without a restart.",
     )
   }
   reportWarnings(active.warnings, { log, reported })
@@ -88,7 +98,10 @@ async function runServer(context: CliContext, active: ActiveConfig, options: { b
     }
     throw error
   }
-  log.info(`ccr ${context.version} listening on ${running.url}`, { pid: process.pid, config: active.file ?? 'embedded default' })
+  log.info(`ccr ${context.version} listening on ${running.url}`, {
+    pid: process.pid,
+    config: active.file ?? 'embedded default',
+  })
 
   const watcher = watchConfig({
     file: context.paths.config,
@@ -105,9 +118,15 @@ async function runServer(context: CliContext, active: ActiveConfig, options: { b
   })
   draining = true
   watcher.close()
-  log.info(`${signal}: no new requests; waiting for in-flight requests to finish`, { graceMs: shutdownGraceMs })
+  log.info(`${signal}: no new requests; waiting for in-flight requests to finish`, {
+    graceMs: shutdownGraceMs,
+  })
   const result = await running.drain(shutdownGraceMs)
-  log.info(result === 'drained' ? 'ccr stopped' : 'ccr stopped; requests still running after the grace period were cut')
+  log.info(
+    result === 'drained'
+      ? 'ccr stopped'
+      : 'ccr stopped; requests still running after the grace period were cut',
+  )
   await Promise.all(sinks.map((sink) => sink.flush()))
   return 0
 }

@@ -14,7 +14,9 @@ export const status: Command = async (context) => {
     return found.state === 'ccr' ? 0 : found.state === 'down' ? 1 : 2
   }
   if (found.state === 'down') {
-    context.stdout.write(`ccr is not running (nothing answers at ${url})\nstart it with \`ccr start -d\`, or just run \`ccr code\`\n`)
+    context.stdout.write(
+      `ccr is not running (nothing answers at ${url})\nstart it with \`ccr start -d\`, or just run \`ccr code\`\n`,
+    )
     return 1
   }
   if (found.state === 'other') {

@@ -37,7 +37,9 @@ export const stop: Command = async (context) => {
     }
     await Bun.sleep(50)
   }
-  throw new RouterError('internal', { message: `ccr (pid ${pid}) is still running after ${stopTimeoutMs / 1000} s` })
+  throw new RouterError('internal', {
+    message: `ccr (pid ${pid}) is still running after ${stopTimeoutMs / 1000} s`,
+  })
 }
 
 /** Whether a process still runs. An exited process waiting to be reaped (a zombie) does not. */

@@ -33,7 +33,11 @@ export const embeddedDefault = `{
 }
 `
 
-export function activate(loaded: LoadedConfig, file: string | undefined, generation: number): ActiveConfig {
+export function activate(
+  loaded: LoadedConfig,
+  file: string | undefined,
+  generation: number,
+): ActiveConfig {
   return { ...loaded, providers: resolveProviders(loaded.config), file, generation }
 }
 

@@ -22,7 +22,11 @@ export function readConfigAtStart(file: string, env: Env): ActiveConfig {
 }
 
 /** Reads the config again for a reload, off the request path. */
-export async function rereadConfig(file: string, env: Env, generation: number): Promise<ActiveConfig> {
+export async function rereadConfig(
+  file: string,
+  env: Env,
+  generation: number,
+): Promise<ActiveConfig> {
   let text: string
   try {
     text = await readFile(file, 'utf8')

@@ -19,13 +19,16 @@ export function interpolateEnv(
   const missing: MissingVariable[] = []
   const visit = (node: unknown, path: string): unknown => {
     if (typeof node === 'string') {
-      return node.replace(reference, (text, braced: string | undefined, bare: string | undefined) => {
-        const name = braced ?? bare ?? ''
-        const found = env[name]
-        if (found !== undefined) return found
-        missing.push({ path, name })
-        return text
-      })
+      return node.replace(
+        reference,
+        (text, braced: string | undefined, bare: string | undefined) => {
+          const name = braced ?? bare ?? ''
+          const found = env[name]
+          if (found !== undefined) return found
+          missing.push({ path, name })
+          return text
+        },
+      )
     }
     if (Array.isArray(node)) return node.map((item, index) => visit(item, `${path}[${index}]`))
     if (typeof node === 'object' && node !== null) {

@@ -40,11 +40,17 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/^JSON5: /, '') : String(error)
     throw new ConfigError(options.file, [
-      { path: '', message: `not valid JSON5: ${message}`, hint: 'JSON with comments and trailing commas is fine' },
+      {
+        path: '',
+        message: `not valid JSON5: ${message}`,
+        hint: 'JSON with comments and trailing commas is fine',
+      },
     ])
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(options.file, [{ path: '', message: 'expected an object at the top level' }])
+    throw new ConfigError(options.file, [
+      { path: '', message: 'expected an object at the top level' },
+    ])
   }
 
   const warnings: string[] = []
@@ -53,7 +59,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
 
   if ('providers' in record) {
     if ('Providers' in record) {
-      problems.push({ path: 'providers', message: 'both "Providers" and "providers" are set', hint: 'keep one of them' })
+      problems.push({
+        path: 'providers',
+        message: 'both "Providers" and "providers" are set',
+        hint: 'keep one of them',
+      })
     } else {
       record.Providers = record.providers
     }
@@ -62,7 +72,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
 
   const expanded = interpolateEnv(record, options.env)
   for (const missing of expanded.missing) {
-    warnings.push(`${missing.path}: environment variable ${missing.name} is not set; the text is kept as written`)
+    warnings.push(
+      `${missing.path}: environment variable ${missing.name} is not set; the text is kept as written`,
+    )
   }
   const withPort = overridePort(expanded.value as Record<string, unknown>, options.env)
   const value: unknown = Value.Default(Config, Value.Convert(Config, withPort))
@@ -80,7 +92,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
 }
 
 /** CCR's `SERVICE_PORT` environment variable wins over `PORT`, for scripts and containers. */
-function overridePort(record: Record<string, unknown>, env: ParseConfigOptions['env']): Record<string, unknown> {
+function overridePort(
+  record: Record<string, unknown>,
+  env: ParseConfigOptions['env'],
+): Record<string, unknown> {
   const port = env.SERVICE_PORT
   return port === undefined || port === '' ? record : { ...record, PORT: port }
 }
@@ -91,7 +106,10 @@ function overridePort(record: Record<string, unknown>, env: ParseConfigOptions['
  */
 function checkReferences(value: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = []
-  const { Providers: providers, Router: router } = value as { Providers?: unknown; Router?: unknown }
+  const { Providers: providers, Router: router } = value as {
+    Providers?: unknown
+    Router?: unknown
+  }
   const names = Array.isArray(providers)
     ? providers.map((provider: unknown) => (provider as { name?: unknown } | null)?.name)
     : []
@@ -115,7 +133,10 @@ function checkReferences(value: unknown): ConfigProblem[] {
       problems.push({
         path: `Router.${slot}`,
         message: `no provider is named "${reference.slice(0, reference.indexOf(','))}"`,
-        hint: seen.size === 0 ? 'add the provider to Providers first' : `known providers: ${[...seen.keys()].join(', ')}`,
+        hint:
+          seen.size === 0
+            ? 'add the provider to Providers first'
+            : `known providers: ${[...seen.keys()].join(', ')}`,
       })
     }
   }
@@ -215,7 +236,9 @@ function describeValueError(error: ValueError): ConfigProblem {
     case ValueErrorType.Object:
       return withHint(`expected an object, got ${got}`)
     case ValueErrorType.Union:
-      return withHint(hint === undefined ? `unexpected value ${got}` : `expected ${hint}, got ${got}`)
+      return withHint(
+        hint === undefined ? `unexpected value ${got}` : `expected ${hint}, got ${got}`,
+      )
     default:
       return withHint(`${error.message.toLowerCase()}, got ${got}`)
   }
@@ -227,7 +250,11 @@ function toDottedPath(pointer: string): string {
     .split('/')
     .slice(1)
     .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path === '' ? part : `${path}.${part}`), '')
+    .reduce(
+      (path, part) =>
+        /^\d+$/.test(part) ? `${path}[${part}]` : path === '' ? part : `${path}.${part}`,
+      '',
+    )
 }
 
 function showValue(value: unknown): string {

@@ -15,7 +15,10 @@ export interface Paths {
 }
 
 export function resolvePaths(env: Record<string, string | undefined>): Paths {
-  const home = env.CCR_HOME !== undefined && env.CCR_HOME !== '' ? env.CCR_HOME : join(homedir(), '.claude-code-router')
+  const home =
+    env.CCR_HOME !== undefined && env.CCR_HOME !== ''
+      ? env.CCR_HOME
+      : join(homedir(), '.claude-code-router')
   return {
     home,
     config: join(home, 'config.json'),

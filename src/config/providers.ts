@@ -21,7 +21,8 @@ export interface ProviderSettings {
  */
 export function inferProtocol(provider: ProviderConfig): ProviderProtocol {
   if (provider.protocol !== undefined) return provider.protocol
-  if (transformerNames(provider).some((name) => name.toLowerCase() === 'anthropic')) return 'anthropic'
+  if (transformerNames(provider).some((name) => name.toLowerCase() === 'anthropic'))
+    return 'anthropic'
   const path = new URL(provider.api_base_url).pathname.replace(/\/+$/, '')
   if (path.endsWith('/messages') || /\/anthropic(\/|$)/.test(path)) return 'anthropic'
   return 'openai'
@@ -55,10 +56,13 @@ export function modelEntry(provider: Pick<ProviderSettings, 'models'>, model: st
 function usesBearerOption(provider: ProviderConfig): boolean {
   const use = provider.transformer?.use ?? []
   return use.some(
-    (entry) => Array.isArray(entry) && entry[0].toLowerCase() === 'anthropic' && entry[1].UseBearer === true,
+    (entry) =>
+      Array.isArray(entry) && entry[0].toLowerCase() === 'anthropic' && entry[1].UseBearer === true,
   )
 }
 
 export function resolveProviders(config: Pick<Config, 'Providers'>): Map<string, ProviderSettings> {
-  return new Map(config.Providers.map((provider) => [provider.name.toLowerCase(), resolveProvider(provider)]))
+  return new Map(
+    config.Providers.map((provider) => [provider.name.toLowerCase(), resolveProvider(provider)]),
+  )
 }

@@ -40,16 +40,13 @@ const TransformerChain = Type.Object(
 )
 
 /** Wire protocols a provider can speak. */
-export const ProviderProtocol = Type.Union(
-  [Type.Literal('anthropic'), Type.Literal('openai')],
-  {
-    description:
-      'The API the provider speaks. When absent it is inferred: a CCR `transformer.use` of ' +
-      '`Anthropic`, or a URL ending in `/messages` or containing `/anthropic`, means `anthropic`; ' +
-      'anything else is `openai` (Chat Completions).',
-    hint: 'one of anthropic, openai',
-  },
-)
+export const ProviderProtocol = Type.Union([Type.Literal('anthropic'), Type.Literal('openai')], {
+  description:
+    'The API the provider speaks. When absent it is inferred: a CCR `transformer.use` of ' +
+    '`Anthropic`, or a URL ending in `/messages` or containing `/anthropic`, means `anthropic`; ' +
+    'anything else is `openai` (Chat Completions).',
+  hint: 'one of anthropic, openai',
+})
 export type ProviderProtocol = Static<typeof ProviderProtocol>
 
 /** How a model is asked to reason, when Claude Code asks for thinking. */
@@ -74,15 +71,24 @@ export type ReasoningControl = Static<typeof ReasoningControl>
 /** A model with what ccr should know about it; a plain string means "nothing special". */
 export const ModelEntry = Type.Object(
   {
-    id: Type.String({ minLength: 1, description: 'The provider\'s model id.' }),
+    id: Type.String({ minLength: 1, description: "The provider's model id." }),
     max_output_tokens: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Output limit: a larger `max_tokens` is capped to it.' }),
+      Type.Integer({
+        minimum: 1,
+        description: 'Output limit: a larger `max_tokens` is capped to it.',
+      }),
     ),
-    context_window: Type.Optional(Type.Integer({ minimum: 1, description: 'Context window in tokens.' })),
+    context_window: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Context window in tokens.' }),
+    ),
     reasoning: Type.Optional(ReasoningControl),
-    vision: Type.Optional(Type.Boolean({ description: 'Whether the model accepts images (default true).' })),
+    vision: Type.Optional(
+      Type.Boolean({ description: 'Whether the model accepts images (default true).' }),
+    ),
     documents: Type.Optional(
-      Type.Boolean({ description: 'Whether the model accepts PDF files as `file` parts (default false).' }),
+      Type.Boolean({
+        description: 'Whether the model accepts PDF files as `file` parts (default false).',
+      }),
     ),
   },
   { additionalProperties: true },
@@ -94,7 +100,8 @@ export const ProviderConfig = Type.Object(
     name: Type.String({
       minLength: 1,
       pattern: '^[^,]+$',
-      description: 'Unique id, used in model references `"<name>,<model>"` (matched case-insensitively).',
+      description:
+        'Unique id, used in model references `"<name>,<model>"` (matched case-insensitively).',
       hint: 'a short id without commas, e.g. "deepseek"',
     }),
     api_base_url: Type.String({
@@ -155,19 +162,43 @@ const ModelRef = (description: string, inactive?: string) =>
     }),
   )
 
-const routingNotYet = 'this version routes every request to Router.default or an explicit "<provider>,<model>"'
+const routingNotYet =
+  'this version routes every request to Router.default or an explicit "<provider>,<model>"'
 
 export const RouterConfig = Type.Object(
   {
     default: ModelRef('Where requests go unless a rule says otherwise.'),
-    background: ModelRef('Claude Code\'s small background calls (titles and the like).', `Router.background is accepted but not used yet: ${routingNotYet}`),
-    think: ModelRef('Turns where the user asked for harder thinking.', `Router.think is accepted but not used yet: ${routingNotYet}`),
-    longContext: ModelRef('Requests above `longContextThreshold` tokens.', `Router.longContext is accepted but not used yet: ${routingNotYet}`),
-    longContextThreshold: Type.Integer({ minimum: 1, default: 60000, description: 'Token estimate above which `longContext` applies.' }),
-    webSearch: ModelRef('Requests that carry Anthropic\'s web-search tool.', `Router.webSearch is accepted but not used yet: ${routingNotYet}`),
-    image: ModelRef('Requests with an image in the latest user turn.', `Router.image is accepted but not used yet: ${routingNotYet}`),
+    background: ModelRef(
+      "Claude Code's small background calls (titles and the like).",
+      `Router.background is accepted but not used yet: ${routingNotYet}`,
+    ),
+    think: ModelRef(
+      'Turns where the user asked for harder thinking.',
+      `Router.think is accepted but not used yet: ${routingNotYet}`,
+    ),
+    longContext: ModelRef(
+      'Requests above `longContextThreshold` tokens.',
+      `Router.longContext is accepted but not used yet: ${routingNotYet}`,
+    ),
+    longContextThreshold: Type.Integer({
+      minimum: 1,
+      default: 60000,
+      description: 'Token estimate above which `longContext` applies.',
+    }),
+    webSearch: ModelRef(
+      "Requests that carry Anthropic's web-search tool.",
+      `Router.webSearch is accepted but not used yet: ${routingNotYet}`,
+    ),
+    image: ModelRef(
+      'Requests with an image in the latest user turn.',
+      `Router.image is accepted but not used yet: ${routingNotYet}`,
+    ),
   },
-  { additionalProperties: true, default: {}, description: 'Which `"<provider>,<model>"` serves which kind of request.' },
+  {
+    additionalProperties: true,
+    default: {},
+    description: 'Which `"<provider>,<model>"` serves which kind of request.',
+  },
 )
 export type RouterConfig = Static<typeof RouterConfig>
 
@@ -215,26 +246,31 @@ export const Config = Type.Object(
         'closed stdin.',
     }),
     CLAUDE_PATH: Type.Optional(
-      Type.String({ description: 'Claude Code executable for `ccr code` (default: `claude` on `PATH`).' }),
+      Type.String({
+        description: 'Claude Code executable for `ccr code` (default: `claude` on `PATH`).',
+      }),
     ),
     ANTHROPIC_SMALL_FAST_MODEL: Type.Optional(
-      Type.String({ description: 'Passed to Claude Code as `ANTHROPIC_SMALL_FAST_MODEL` by `ccr code`.' }),
+      Type.String({
+        description: 'Passed to Claude Code as `ANTHROPIC_SMALL_FAST_MODEL` by `ccr code`.',
+      }),
     ),
     CUSTOM_ROUTER_PATH: Type.Optional(
       Type.String({
         description: 'A JS/TS module that picks the route for a request.',
-        inactive: 'CUSTOM_ROUTER_PATH is accepted but not used yet: custom routers arrive with the routing work',
+        inactive:
+          'CUSTOM_ROUTER_PATH is accepted but not used yet: custom routers arrive with the routing work',
       }),
     ),
     REWRITE_SYSTEM_PROMPT: Type.Optional(
       Type.String({
-        description: 'Path to a text file replacing Claude Code\'s main system prompt (CCR v1).',
+        description: "Path to a text file replacing Claude Code's main system prompt (CCR v1).",
         inactive: 'REWRITE_SYSTEM_PROMPT is accepted but not used by this version',
       }),
     ),
     forceUseImageAgent: Type.Optional(
       Type.Boolean({
-        description: 'CCR v1\'s image agent switch.',
+        description: "CCR v1's image agent switch.",
         inactive: 'forceUseImageAgent is accepted but not used by this version',
       }),
     ),
@@ -245,8 +281,10 @@ export const Config = Type.Object(
     Router: RouterConfig,
     fallback: Type.Optional(
       Type.Record(Type.String(), Type.Array(Type.String()), {
-        description: 'Per slot, the `"<provider>,<model>"` candidates to try when the first one fails (CCR v2).',
-        inactive: 'fallback is accepted but not used yet: fallback chains arrive with the routing work',
+        description:
+          'Per slot, the `"<provider>,<model>"` candidates to try when the first one fails (CCR v2).',
+        inactive:
+          'fallback is accepted but not used yet: fallback chains arrive with the routing work',
       }),
     ),
     transformers: Type.Optional(
@@ -260,7 +298,7 @@ export const Config = Type.Object(
         {},
         {
           additionalProperties: true,
-          description: 'CCR\'s Claude Code status line settings.',
+          description: "CCR's Claude Code status line settings.",
           inactive: 'StatusLine is accepted but not used by this version',
         },
       ),
@@ -275,10 +313,12 @@ export type Config = Static<typeof Config>
  * `HTTPS_PROXY` and friends are read by CCR's llms layer as the proxy, and so by ccr.
  */
 export const legacyKeys: Record<string, string> = {
-  OPENAI_API_KEY: 'OPENAI_API_KEY is a pre-1.0 CCR key that nothing reads; put keys in Providers[].api_key',
-  OPENAI_BASE_URL: 'OPENAI_BASE_URL is a pre-1.0 CCR key that nothing reads; use Providers[].api_base_url',
+  OPENAI_API_KEY:
+    'OPENAI_API_KEY is a pre-1.0 CCR key that nothing reads; put keys in Providers[].api_key',
+  OPENAI_BASE_URL:
+    'OPENAI_BASE_URL is a pre-1.0 CCR key that nothing reads; use Providers[].api_base_url',
   OPENAI_MODEL: 'OPENAI_MODEL is a pre-1.0 CCR key that nothing reads; use Router.default',
-  LOG_FILE: 'LOG_FILE is ignored: logs are written under the ccr home\'s logs/ folder',
+  LOG_FILE: "LOG_FILE is ignored: logs are written under the ccr home's logs/ folder",
   plugins: 'plugins (CCR v2 token-speed plugin) is accepted but not used by this version',
   Plugins: 'Plugins (CCR v2 token-speed plugin) is accepted but not used by this version',
 }
@@ -289,5 +329,10 @@ export const proxyKeys = ['HTTPS_PROXY', 'https_proxy', 'httpsProxy'] as const
 /** The top-level keys the schema knows, for the unknown-key warning. */
 export function knownKeys(schema: TSchema = Config): Set<string> {
   const properties: Record<string, unknown> = schema.properties ?? {}
-  return new Set([...Object.keys(properties), ...Object.keys(legacyKeys), ...proxyKeys, 'providers'])
+  return new Set([
+    ...Object.keys(properties),
+    ...Object.keys(legacyKeys),
+    ...proxyKeys,
+    'providers',
+  ])
 }

@@ -74,7 +74,10 @@ export function watchConfig(options: WatchOptions): FSWatcher {
   })
 }
 
-export function reportWarnings(warnings: string[], options: Pick<WatchOptions, 'log' | 'reported'>): void {
+export function reportWarnings(
+  warnings: string[],
+  options: Pick<WatchOptions, 'log' | 'reported'>,
+): void {
   for (const warning of warnings) {
     if (options.reported.has(warning)) continue
     options.reported.add(warning)

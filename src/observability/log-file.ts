@@ -48,7 +48,14 @@ export function createFileSink(options: FileSinkOptions): LogSink {
       const lines = pending
       pending = []
       if (dropped > 0) {
-        lines.push(toJsonLine({ time: Date.now(), level: 'warn', msg: `${dropped} log lines dropped while the disk was slow`, fields: {} }))
+        lines.push(
+          toJsonLine({
+            time: Date.now(),
+            level: 'warn',
+            msg: `${dropped} log lines dropped while the disk was slow`,
+            fields: {},
+          }),
+        )
         dropped = 0
       }
       const chunk = lines.join('')
@@ -59,7 +66,9 @@ export function createFileSink(options: FileSinkOptions): LogSink {
         size += bytes
       } catch (error) {
         // A full or read-only disk must not take the router down; say so once on stderr.
-        process.stderr.write(`ccr: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}\n`)
+        process.stderr.write(
+          `ccr: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}\n`,
+        )
       }
     }
     draining = undefined
@@ -79,7 +88,6 @@ export function createFileSink(options: FileSinkOptions): LogSink {
     },
   }
 }
-
 
 function fileSize(file: string): number {
   try {

@@ -12,7 +12,8 @@ export interface Redactor {
   setSecrets(secrets: string[]): void
 }
 
-const sensitiveName = /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|apikey|x-goog-api-key|.*(secret|password|token))$/i
+const sensitiveName =
+  /^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|apikey|x-goog-api-key|.*(secret|password|token))$/i
 const mask = '[redacted]'
 
 export function createRedactor(initial: string[] = []): Redactor {
@@ -34,7 +35,8 @@ export function createRedactor(initial: string[] = []): Redactor {
     if (Array.isArray(value)) return value.map((item) => visit(item, depth + 1))
     const result: Record<string, unknown> = {}
     for (const [key, item] of Object.entries(value)) {
-      result[key] = sensitiveName.test(key) && item !== undefined && item !== '' ? mask : visit(item, depth + 1)
+      result[key] =
+        sensitiveName.test(key) && item !== undefined && item !== '' ? mask : visit(item, depth + 1)
     }
     return result
   }

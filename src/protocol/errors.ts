@@ -39,11 +39,15 @@ export function errorTypeForStatus(status: number): AnthropicErrorType {
 export function toErrorResponse(error: unknown, redact: (text: string) => string): Response {
   const routerError = error instanceof RouterError ? error : undefined
   const status = routerError?.status ?? 500
-  const message = routerError === undefined ? `Internal error in ccr: ${messageOf(error)}` : routerError.message
+  const message =
+    routerError === undefined ? `Internal error in ccr: ${messageOf(error)}` : routerError.message
   const hint = routerError?.hint === undefined ? '' : ` (${routerError.hint})`
   const body: ErrorBody = {
     type: 'error',
-    error: { type: routerError?.errorType ?? errorTypeForStatus(status), message: redact(message + hint) },
+    error: {
+      type: routerError?.errorType ?? errorTypeForStatus(status),
+      message: redact(message + hint),
+    },
   }
   const headers = new Headers({ 'content-type': 'application/json' })
   if (routerError?.retryAfter !== undefined) headers.set('retry-after', routerError.retryAfter)

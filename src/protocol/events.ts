@@ -6,7 +6,8 @@
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 
-export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal'
+export type StopReason =
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal'
 
 export interface Usage {
   input_tokens: number

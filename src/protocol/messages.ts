@@ -20,11 +20,22 @@ export const TextBlock = Open({
 })
 export type TextBlock = Static<typeof TextBlock>
 
-const Base64Source = Open({ type: Type.Literal('base64'), media_type: Type.String(), data: Type.String() })
+const Base64Source = Open({
+  type: Type.Literal('base64'),
+  media_type: Type.String(),
+  data: Type.String(),
+})
 const UrlSource = Open({ type: Type.Literal('url'), url: Type.String() })
-const TextSource = Open({ type: Type.Literal('text'), media_type: Type.Optional(Type.String()), data: Type.String() })
+const TextSource = Open({
+  type: Type.Literal('text'),
+  media_type: Type.Optional(Type.String()),
+  data: Type.String(),
+})
 const FileSource = Open({ type: Type.Literal('file'), file_id: Type.String() })
-const ContentSource = Open({ type: Type.Literal('content'), content: Type.Union([Type.String(), Type.Array(Type.Unknown())]) })
+const ContentSource = Open({
+  type: Type.Literal('content'),
+  content: Type.Union([Type.String(), Type.Array(Type.Unknown())]),
+})
 
 export const ImageBlock = Open({
   type: Type.Literal('image'),
@@ -67,7 +78,10 @@ export const ThinkingBlock = Open({
 })
 export type ThinkingBlock = Static<typeof ThinkingBlock>
 
-export const RedactedThinkingBlock = Open({ type: Type.Literal('redacted_thinking'), data: Type.String() })
+export const RedactedThinkingBlock = Open({
+  type: Type.Literal('redacted_thinking'),
+  data: Type.String(),
+})
 export type RedactedThinkingBlock = Static<typeof RedactedThinkingBlock>
 
 /** Anthropic server tools' blocks (`server_tool_use`, `web_search_tool_result`, …) in history. */
@@ -98,7 +112,8 @@ export type ContentBlock = Static<typeof ContentBlock>
 
 const contentBlockCheck = TypeCompiler.Compile(ContentBlock)
 /** Narrows an inbound block; an unknown or malformed block is reported by the caller. */
-export const isContentBlock = (value: unknown): value is ContentBlock => contentBlockCheck.Check(value)
+export const isContentBlock = (value: unknown): value is ContentBlock =>
+  contentBlockCheck.Check(value)
 
 /** Any block on the wire: only its `type` is checked at the edge. */
 export const WireBlock = Open({ type: Type.String() })
@@ -122,7 +137,12 @@ export const Tool = Open({
 export type Tool = Static<typeof Tool>
 
 export const ToolChoice = Open({
-  type: Type.Union([Type.Literal('auto'), Type.Literal('any'), Type.Literal('tool'), Type.Literal('none')]),
+  type: Type.Union([
+    Type.Literal('auto'),
+    Type.Literal('any'),
+    Type.Literal('tool'),
+    Type.Literal('none'),
+  ]),
   name: Type.Optional(Type.String()),
   disable_parallel_tool_use: Type.Optional(Type.Boolean()),
 })
@@ -148,7 +168,9 @@ export const MessagesRequest = Open({
   tools: Type.Optional(Type.Array(Tool)),
   tool_choice: Type.Optional(ToolChoice),
   thinking: Type.Optional(ThinkingConfig),
-  metadata: Type.Optional(Open({ user_id: Type.Optional(Type.Union([Type.String(), Type.Null()])) })),
+  metadata: Type.Optional(
+    Open({ user_id: Type.Optional(Type.Union([Type.String(), Type.Null()])) }),
+  ),
   output_config: Type.Optional(Open({ effort: Type.Optional(Type.String()) })),
 })
 export type MessagesRequest = Static<typeof MessagesRequest>

@@ -33,6 +33,9 @@ export function parseBody<T extends TSchema>(schema: T, text: string): Static<T>
   const path = first === undefined ? '' : first.path.slice(1).replaceAll('/', '.')
   throw new RouterError('invalid_request', {
     status: 400,
-    message: first === undefined ? 'Invalid request body' : `${path === '' ? 'body' : path}: ${first.message}`,
+    message:
+      first === undefined
+        ? 'Invalid request body'
+        : `${path === '' ? 'body' : path}: ${first.message}`,
   })
 }

@@ -38,15 +38,18 @@ export function withPings(intervalMs: number): TransformStream<StreamEvent, Stre
       controller.enqueue(event)
       if (event.type === 'message_start' && !started) {
         started = true
-        timer = setInterval(() => {
-          if (Date.now() - last < intervalMs) return
-          last = Date.now()
-          try {
-            controller.enqueue({ type: 'ping' })
-          } catch {
-            stopTimer()
-          }
-        }, Math.max(10, Math.floor(intervalMs / 2)))
+        timer = setInterval(
+          () => {
+            if (Date.now() - last < intervalMs) return
+            last = Date.now()
+            try {
+              controller.enqueue({ type: 'ping' })
+            } catch {
+              stopTimer()
+            }
+          },
+          Math.max(10, Math.floor(intervalMs / 2)),
+        )
       }
       if (event.type === 'message_stop' || event.type === 'error') stopTimer()
     },

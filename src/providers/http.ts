@@ -43,7 +43,7 @@ export async function postUpstream(
       errorType: 'api_error',
       retryable: true,
       message: `ccr could not reach provider "${name}" at ${request.url}: ${networkReason(error)}`,
-      hint: 'check the provider\'s api_base_url, that the server is running, and PROXY_URL',
+      hint: "check the provider's api_base_url, that the server is running, and PROXY_URL",
       cause: error,
     })
   } finally {

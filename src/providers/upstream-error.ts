@@ -6,7 +6,10 @@ import { RouterError } from '../lib/errors.ts'
  * provider rejecting its own key (401/403) is reported as 403, because Claude Code retries a
  * 401 for minutes and then tells the user their Anthropic key is wrong.
  */
-export async function upstreamError(providerName: string, response: Response): Promise<RouterError> {
+export async function upstreamError(
+  providerName: string,
+  response: Response,
+): Promise<RouterError> {
   const status = response.status
   const detail = extractMessage(await readLimited(response, 16 * 1024))
   const retryAfter = response.headers.get('retry-after') ?? undefined

@@ -17,7 +17,10 @@ export interface RouteDecision {
  * provider that does not exist is an error rather than a silent detour; anything else goes to
  * `Router.default`.
  */
-export function route(model: string, config: Pick<ActiveConfig, 'config' | 'providers'>): RouteDecision {
+export function route(
+  model: string,
+  config: Pick<ActiveConfig, 'config' | 'providers'>,
+): RouteDecision {
   if (model.includes(',')) {
     const explicit = resolveReference(model, config)
     if (explicit === undefined) {
@@ -26,7 +29,10 @@ export function route(model: string, config: Pick<ActiveConfig, 'config' | 'prov
         status: 400,
         errorType: 'invalid_request_error',
         message: `ccr has no provider named "${model.slice(0, model.indexOf(','))}" (model "${model}")`,
-        hint: known === '' ? 'add the provider to Providers in config.json' : `known providers: ${known}`,
+        hint:
+          known === ''
+            ? 'add the provider to Providers in config.json'
+            : `known providers: ${known}`,
       })
     }
     return { ...explicit, slot: 'explicit', reason: `the request asked for "${model}"` }
@@ -36,7 +42,8 @@ export function route(model: string, config: Pick<ActiveConfig, 'config' | 'prov
     throw new RouterError('route_not_found', {
       status: 400,
       errorType: 'invalid_request_error',
-      message: 'ccr has no route for this request: Router.default is not set and no provider lists a model',
+      message:
+        'ccr has no route for this request: Router.default is not set and no provider lists a model',
       hint: 'set Router.default to "<provider>,<model>" in config.json',
     })
   }

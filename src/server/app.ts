@@ -66,14 +66,21 @@ export function createApp(deps: AppDeps) {
       const { requestId, log } = contextOf(request)
       if (deps.isDraining()) {
         return fail(
-          new RouterError('shutting_down', { status: 503, retryable: true, message: 'ccr is shutting down' }),
+          new RouterError('shutting_down', {
+            status: 503,
+            retryable: true,
+            message: 'ccr is shutting down',
+          }),
           requestId,
         )
       }
       const apiKey = deps.config.current().config.APIKEY
       if (publicPaths.has(path)) return
       if (apiKey === '' && isForeignOrigin(request.headers)) {
-        log.warn('refused a browser request from a foreign origin', { origin: request.headers.get('origin'), path })
+        log.warn('refused a browser request from a foreign origin', {
+          origin: request.headers.get('origin'),
+          path,
+        })
         return fail(
           new RouterError('forbidden_origin', {
             status: 403,
@@ -89,7 +96,7 @@ export function createApp(deps: AppDeps) {
           new RouterError('authentication_failed', {
             status: 401,
             message: 'Invalid or missing API key for ccr',
-            hint: 'send the router\'s APIKEY as x-api-key or Authorization: Bearer; `ccr code` does this for you',
+            hint: "send the router's APIKEY as x-api-key or Authorization: Bearer; `ccr code` does this for you",
           }),
           requestId,
         )
@@ -103,7 +110,13 @@ export function createApp(deps: AppDeps) {
     .onError({ as: 'global' }, ({ code, error, request, path }) => {
       const { requestId, log } = contextOf(request)
       if (code === 'NOT_FOUND') {
-        return fail(new RouterError('not_found', { status: 404, message: `No route ${request.method} ${path ?? ''}` }), requestId)
+        return fail(
+          new RouterError('not_found', {
+            status: 404,
+            message: `No route ${request.method} ${path ?? ''}`,
+          }),
+          requestId,
+        )
       }
       if (error instanceof RouterError) {
         log.warn(error.message, { code: error.code, status: error.status })

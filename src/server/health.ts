@@ -30,7 +30,13 @@ export function healthRoutes(deps: ControllerDeps) {
           })),
         }
       },
-      { detail: { summary: 'Liveness and identity', description: 'Version, uptime, pid, config file and providers (names only; the last three need the APIKEY when one is set).' } },
+      {
+        detail: {
+          summary: 'Liveness and identity',
+          description:
+            'Version, uptime, pid, config file and providers (names only; the last three need the APIKEY when one is set).',
+        },
+      },
     )
     .head('/api/hello', () => new Response(null, { status: 200 }), {
       detail: { summary: 'Claude Code connectivity probe' },

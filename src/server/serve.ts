@@ -35,7 +35,10 @@ export function listen(deps: AppDeps, options: ListenOptions): RunningServer {
       const timedOut = new Promise<'forced'>((resolve) => {
         timer = setTimeout(() => resolve('forced'), graceMs)
       })
-      const result = await Promise.race([server.stop(false).then(() => 'drained' as const), timedOut])
+      const result = await Promise.race([
+        server.stop(false).then(() => 'drained' as const),
+        timedOut,
+      ])
       clearTimeout(timer)
       if (result === 'forced') await server.stop(true)
       return result

@@ -22,10 +22,13 @@ export interface EnsureOptions {
  * is spawned in the background, detached, and awaited through `/health`. Two callers racing
  * here both end up with the one server that won the port.
  */
-export async function ensureServer(options: EnsureOptions): Promise<{ started: boolean; health: HealthReport }> {
+export async function ensureServer(
+  options: EnsureOptions,
+): Promise<{ started: boolean; health: HealthReport }> {
   const before = await probe(options.url, options.apiKey)
   if (before.state === 'ccr') return { started: false, health: before.health }
-  if (before.state === 'other') throw await describePortInUse(options.port, options.url, before.detail)
+  if (before.state === 'other')
+    throw await describePortInUse(options.port, options.url, before.detail)
 
   mkdirSync(dirname(options.daemonLog), { recursive: true, mode: 0o700 })
   const output = openSync(options.daemonLog, 'w', 0o600)

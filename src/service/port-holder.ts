@@ -13,13 +13,18 @@ export async function portHolder(port: number): Promise<{ pid: number; name: str
       const local = fields[1]
       // State 0A is LISTEN; the local address ends in the port in hex.
       if (local === undefined || fields[3] !== '0A') continue
-      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port && fields[9] !== undefined) {
+      if (
+        Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port &&
+        fields[9] !== undefined
+      ) {
         inodes.add(fields[9])
       }
     }
   }
   if (inodes.size === 0) return undefined
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((entry) => /^\d+$/.test(entry))
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((entry) =>
+    /^\d+$/.test(entry),
+  )
   for (const pid of pids) {
     const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])
     for (const fd of fds) {

@@ -13,9 +13,7 @@ export interface HealthReport {
 }
 
 export type ProbeResult =
-  | { state: 'ccr'; health: HealthReport }
-  | { state: 'other'; detail: string }
-  | { state: 'down' }
+  { state: 'ccr'; health: HealthReport } | { state: 'other'; detail: string } | { state: 'down' }
 
 /** The URL clients use to reach a router listening on `HOST:PORT`. */
 export function serverUrl(config: Pick<Config, 'HOST' | 'PORT'>): string {
@@ -41,14 +39,18 @@ export async function probe(url: string, apiKey: string, timeoutMs = 1500): Prom
     const code = (error as { code?: unknown }).code
     if (code === 'ConnectionRefused' || code === 'ECONNREFUSED') return { state: 'down' }
     if (error instanceof DOMException && error.name === 'TimeoutError') {
-      return { state: 'other', detail: 'something accepts connections on the port but does not answer HTTP' }
+      return {
+        state: 'other',
+        detail: 'something accepts connections on the port but does not answer HTTP',
+      }
     }
     return { state: 'down' }
   }
   const text = await response.text().catch(() => '')
   try {
     const body = JSON.parse(text) as Partial<HealthReport>
-    if (body.service === 'ccr' && typeof body.version === 'string') return { state: 'ccr', health: body as HealthReport }
+    if (body.service === 'ccr' && typeof body.version === 'string')
+      return { state: 'ccr', health: body as HealthReport }
   } catch {
     // Not JSON: not ccr.
   }

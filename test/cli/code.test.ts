@@ -64,7 +64,7 @@ describe('ccr code', () => {
       'deepseek,deepseek-chat',
       '--output-format=json',
       'a positional prompt with  spaces',
-      "it's quoted \"twice\"",
+      'it\'s quoted "twice"',
       '--',
       '--not-ours',
       '',
@@ -100,7 +100,11 @@ describe('ccr code', () => {
 
   test('uses APIKEY as the token, and exits 0 when Claude Code does', async () => {
     const { home, claude, out } = setup({ APIKEY: 'router-secret-123456' })
-    const result = await runCli(['code', '--version'], { CCR_HOME: home.home, CLAUDE_PATH: claude, FAKE_CLAUDE_OUT: out })
+    const result = await runCli(['code', '--version'], {
+      CCR_HOME: home.home,
+      CLAUDE_PATH: claude,
+      FAKE_CLAUDE_OUT: out,
+    })
     expect(result.exitCode).toBe(0)
     const [run] = runsOf(home.home)
     expect(run?.env.ANTHROPIC_AUTH_TOKEN).toBe('router-secret-123456')
@@ -124,13 +128,20 @@ describe('ccr code', () => {
 
   test('NON_INTERACTIVE_MODE sets CI variables', async () => {
     const { home, claude, out } = setup({ NON_INTERACTIVE_MODE: true })
-    await runCli(['code', '-p', 'x'], { CCR_HOME: home.home, CLAUDE_PATH: claude, FAKE_CLAUDE_OUT: out })
+    await runCli(['code', '-p', 'x'], {
+      CCR_HOME: home.home,
+      CLAUDE_PATH: claude,
+      FAKE_CLAUDE_OUT: out,
+    })
     expect(runsOf(home.home)[0]?.env).toMatchObject({ CI: 'true', FORCE_COLOR: '0', TERM: 'dumb' })
   })
 
   test('a missing Claude Code says how to install it', async () => {
     const { home } = setup()
-    const result = await runCli(['code', '-p', 'x'], { CCR_HOME: home.home, CLAUDE_PATH: join(home.home, 'no-such-claude') })
+    const result = await runCli(['code', '-p', 'x'], {
+      CCR_HOME: home.home,
+      CLAUDE_PATH: join(home.home, 'no-such-claude'),
+    })
     expect(result.exitCode).toBe(127)
     expect(result.stderr).toBe(
       `ccr: Claude Code was not found (${join(home.home, 'no-such-claude')}).\n` +
@@ -147,7 +158,9 @@ describe('ccr activate', () => {
     expect(result.stdout).toContain(`export ANTHROPIC_BASE_URL='${url}'\n`)
     expect(result.stdout).toContain('unset ANTHROPIC_API_KEY\n')
     const script = `${result.stdout}\nprintf '%s|%s|%s' "$ANTHROPIC_BASE_URL" "$ANTHROPIC_AUTH_TOKEN" "\${ANTHROPIC_API_KEY-unset}"`
-    const shell = Bun.spawnSync(['sh', '-c', script], { env: { PATH: process.env.PATH ?? '', ANTHROPIC_API_KEY: 'shell-key' } })
+    const shell = Bun.spawnSync(['sh', '-c', script], {
+      env: { PATH: process.env.PATH ?? '', ANTHROPIC_API_KEY: 'shell-key' },
+    })
     expect(shell.stdout.toString()).toBe(`${url}|it's-a-key|unset`)
   })
 })

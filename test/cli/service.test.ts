@@ -1,7 +1,17 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { baseEnv, fakeUpstream, freePort, healthOf, mainEntry, runCli, sse, tempHome, waitFor } from '../helpers.ts'
+import {
+  baseEnv,
+  fakeUpstream,
+  freePort,
+  healthOf,
+  mainEntry,
+  runCli,
+  sse,
+  tempHome,
+  waitFor,
+} from '../helpers.ts'
 
 /** Homes whose routers must be stopped when the file is done, whatever happened. */
 const homes: string[] = []
@@ -15,10 +25,22 @@ function home(config?: unknown) {
   return created
 }
 
-function providerConfig(port: number, upstreamUrl: string, name = 'up', extra: Record<string, unknown> = {}) {
+function providerConfig(
+  port: number,
+  upstreamUrl: string,
+  name = 'up',
+  extra: Record<string, unknown> = {},
+) {
   return {
     PORT: port,
-    Providers: [{ name, api_base_url: `${upstreamUrl}/v1/messages`, api_key: `${name}-key-secret`, models: ['m'] }],
+    Providers: [
+      {
+        name,
+        api_base_url: `${upstreamUrl}/v1/messages`,
+        api_key: `${name}-key-secret`,
+        models: ['m'],
+      },
+    ],
     Router: { default: `${name},m` },
     ...extra,
   }
@@ -33,7 +55,11 @@ function startForeground(ccrHome: string) {
   })
 }
 
-const message = JSON.stringify({ model: 'claude-opus-5-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })
+const message = JSON.stringify({
+  model: 'claude-opus-5-5',
+  max_tokens: 5,
+  messages: [{ role: 'user', content: 'hi' }],
+})
 
 describe('ccr start (foreground)', () => {
   test('serves /health, then drains and exits 0 on SIGTERM', async () => {
@@ -41,7 +67,12 @@ describe('ccr start (foreground)', () => {
     using ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
     const child = startForeground(ccrHome.home)
     const health = await waitFor(() => healthOf(`http://127.0.0.1:${port}`), 'the router')
-    expect(health).toMatchObject({ status: 'ok', service: 'ccr', pid: child.pid, config: ccrHome.configFile })
+    expect(health).toMatchObject({
+      status: 'ok',
+      service: 'ccr',
+      pid: child.pid,
+      config: ccrHome.configFile,
+    })
     child.kill('SIGTERM')
     expect(await child.exited).toBe(0)
     const stderr = await new Response(child.stderr).text()
@@ -77,10 +108,14 @@ describe('ccr start (foreground)', () => {
     await reader.read()
     child.kill('SIGTERM')
     // New connections are refused once draining began, while the stream is still open.
-    await waitFor(async () => ((await healthOf(url)) === undefined ? true : undefined), 'the listener to close')
+    await waitFor(
+      async () => ((await healthOf(url)) === undefined ? true : undefined),
+      'the listener to close',
+    )
     release.resolve()
     let rest = ''
-    for (let next = await reader.read(); !next.done; next = await reader.read()) rest += new TextDecoder().decode(next.value)
+    for (let next = await reader.read(); !next.done; next = await reader.read())
+      rest += new TextDecoder().decode(next.value)
     expect(rest).toBe(sse([{ type: 'message_stop' }]))
     expect(await child.exited).toBe(0)
   })
@@ -95,16 +130,23 @@ describe('ccr start (foreground)', () => {
       stderr: 'pipe',
     })
     const health = await waitFor(() => healthOf(`http://127.0.0.1:${port}`), 'the router')
-    expect(health).toMatchObject({ config: null, providers: [{ name: 'ollama', protocol: 'openai', models: ['qwen2.5-coder:latest'] }] })
+    expect(health).toMatchObject({
+      config: null,
+      providers: [{ name: 'ollama', protocol: 'openai', models: ['qwen2.5-coder:latest'] }],
+    })
     child.kill('SIGTERM')
     expect(await child.exited).toBe(0)
     const stderr = await new Response(child.stderr).text()
-    expect(stderr).toContain(`no config at ${ccrHome.configFile}: using the embedded default, a local Ollama at 127.0.0.1:11434 with no key`)
+    expect(stderr).toContain(
+      `no config at ${ccrHome.configFile}: using the embedded default, a local Ollama at 127.0.0.1:11434 with no key`,
+    )
     expect(stderr).toContain('To add a provider, run `ccr init` or write that file')
   })
 
   test('an invalid config fails with every problem listed and a non-zero exit', async () => {
-    using ccrHome = home('{ PORT: "abc", Providers: [{ name: "deepseek", api_base_url: "deepseek" }], }')
+    using ccrHome = home(
+      '{ PORT: "abc", Providers: [{ name: "deepseek", api_base_url: "deepseek" }], }',
+    )
     const result = await runCli(['start'], { CCR_HOME: ccrHome.home })
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toBe(
@@ -125,12 +167,18 @@ describe('ccr start (foreground)', () => {
   })
 
   test('says what holds a port that is taken: another program, or ccr', async () => {
-    const other = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('not ccr', { status: 404 }) })
+    const other = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: () => new Response('not ccr', { status: 404 }),
+    })
     try {
       using ccrHome = home(providerConfig(other.port!, 'http://127.0.0.1:9'))
       const result = await runCli(['start'], { CCR_HOME: ccrHome.home })
       expect(result.exitCode).toBe(1)
-      expect(result.stderr).toContain(`port ${other.port} is in use by another program (bun, pid ${process.pid})`)
+      expect(result.stderr).toContain(
+        `port ${other.port} is in use by another program (bun, pid ${process.pid})`,
+      )
     } finally {
       other.stop(true)
     }
@@ -140,7 +188,9 @@ describe('ccr start (foreground)', () => {
     expect((await runCli(['start', '-d'], { CCR_HOME: ccrHome.home })).exitCode).toBe(0)
     const second = await runCli(['start'], { CCR_HOME: ccrHome.home })
     expect(second.exitCode).toBe(1)
-    expect(second.stderr).toMatch(new RegExp(`ccr [\\d.]+ is already running at http://127.0.0.1:${port} \\(pid \\d+\\)`))
+    expect(second.stderr).toMatch(
+      new RegExp(`ccr [\\d.]+ is already running at http://127.0.0.1:${port} \\(pid \\d+\\)`),
+    )
     expect((await runCli(['stop'], { CCR_HOME: ccrHome.home })).exitCode).toBe(0)
   })
 })
@@ -153,11 +203,15 @@ describe('start -d, status, stop, restart', () => {
 
     const notRunning = await runCli(['status'], env)
     expect(notRunning.exitCode).toBe(1)
-    expect(notRunning.stdout).toContain(`ccr is not running (nothing answers at http://127.0.0.1:${port})`)
+    expect(notRunning.stdout).toContain(
+      `ccr is not running (nothing answers at http://127.0.0.1:${port})`,
+    )
 
     const started = await runCli(['start', '-d'], env)
     expect(started.exitCode).toBe(0)
-    expect(started.stdout).toMatch(new RegExp(`^ccr started at http://127.0.0.1:${port} \\(pid \\d+\\)\n$`))
+    expect(started.stdout).toMatch(
+      new RegExp(`^ccr started at http://127.0.0.1:${port} \\(pid \\d+\\)\n$`),
+    )
     const again = await runCli(['start', '--daemon'], env)
     expect(again.stdout).toContain('ccr is already running')
 
@@ -179,15 +233,21 @@ describe('start -d, status, stop, restart', () => {
     const stopped = await runCli(['stop'], env)
     expect(stopped).toEqual({ exitCode: 0, stdout: `ccr stopped (pid ${secondPid})\n`, stderr: '' })
     expect(await healthOf(`http://127.0.0.1:${port}`)).toBeUndefined()
-    expect((await runCli(['stop'], env)).stdout).toBe(`ccr is not running at http://127.0.0.1:${port}\n`)
+    expect((await runCli(['stop'], env)).stdout).toBe(
+      `ccr is not running at http://127.0.0.1:${port}\n`,
+    )
   })
 
   test('unknown flags are errors, and --help describes a command', async () => {
     const result = await runCli(['stop', '--force'], { CCR_HOME: '/nonexistent' })
     expect(result.exitCode).toBe(1)
-    expect(result.stderr).toBe('ccr stop: error: unknown argument "--force"\nhint: this command takes no arguments\n')
+    expect(result.stderr).toBe(
+      'ccr stop: error: unknown argument "--force"\nhint: this command takes no arguments\n',
+    )
     const help = await runCli(['status', '--help'], {})
-    expect(help.stdout).toBe('Usage: ccr status [--json]\n\nSay whether the router runs, where, and with which providers\n')
+    expect(help.stdout).toBe(
+      'Usage: ccr status [--json]\n\nSay whether the router runs, where, and with which providers\n',
+    )
   })
 })
 
@@ -201,21 +261,39 @@ describe('hot reload', () => {
     const url = `http://127.0.0.1:${port}`
     try {
       await waitFor(() => healthOf(url), 'the router')
-      const ask = async () => ((await (await fetch(`${url}/v1/messages`, { method: 'POST', body: message })).json()) as { from: string }).from
+      const ask = async () =>
+        (
+          (await (await fetch(`${url}/v1/messages`, { method: 'POST', body: message })).json()) as {
+            from: string
+          }
+        ).from
       expect(await ask()).toBe('first')
 
       writeFileSync(ccrHome.configFile, JSON.stringify(providerConfig(port, second.url, 'second')))
-      await waitFor(async () => ((await healthOf(url))?.config_generation === 2 ? true : undefined), 'the reload')
+      await waitFor(
+        async () => ((await healthOf(url))?.config_generation === 2 ? true : undefined),
+        'the reload',
+      )
       expect(await ask()).toBe('second')
 
       writeFileSync(ccrHome.configFile, '{ "Providers": [ { "name": "broken" ')
       const logFile = join(ccrHome.home, 'logs', 'ccr.log')
       const line = await waitFor(() => {
-        const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((text) => JSON.parse(text))
-        return lines.find((entry) => entry.msg === 'config.json was not reloaded; the last good config stays in force')
+        const lines = readFileSync(logFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((text) => JSON.parse(text))
+        return lines.find(
+          (entry) =>
+            entry.msg === 'config.json was not reloaded; the last good config stays in force',
+        )
       }, 'the reload error in the log')
       expect(line.problems).toEqual([
-        { path: '', message: expect.stringContaining('not valid JSON5: invalid end of input'), hint: 'JSON with comments and trailing commas is fine' },
+        {
+          path: '',
+          message: expect.stringContaining('not valid JSON5: invalid end of input'),
+          hint: 'JSON with comments and trailing commas is fine',
+        },
       ])
       expect(await ask()).toBe('second')
       expect((await healthOf(url))?.config_generation).toBe(2)

@@ -72,7 +72,10 @@ const ccrConfig = `{
 
 describe('parseConfig', () => {
   test('accepts a CCR v1/v2 config unchanged, expanding variables', () => {
-    const loaded = parseConfig(ccrConfig, { file, env: { DEEPSEEK_API_KEY: 'sk-deep', CCR_TEST_APIKEY: 'router-key' } })
+    const loaded = parseConfig(ccrConfig, {
+      file,
+      env: { DEEPSEEK_API_KEY: 'sk-deep', CCR_TEST_APIKEY: 'router-key' },
+    })
     expect(loaded.config.APIKEY).toBe('router-key')
     expect(loaded.config.Providers.map((provider) => [provider.name, provider.api_key])).toEqual([
       ['deepseek', 'sk-deep'],
@@ -86,7 +89,10 @@ describe('parseConfig', () => {
   })
 
   test('reports each key it does not act on yet, once, instead of ignoring it silently', () => {
-    const loaded = parseConfig(ccrConfig, { file, env: { DEEPSEEK_API_KEY: 'k', CCR_TEST_APIKEY: 'k' } })
+    const loaded = parseConfig(ccrConfig, {
+      file,
+      env: { DEEPSEEK_API_KEY: 'k', CCR_TEST_APIKEY: 'k' },
+    })
     expect(loaded.warnings).toEqual([
       'OPENAI_API_KEY is a pre-1.0 CCR key that nothing reads; put keys in Providers[].api_key',
       'plugins (CCR v2 token-speed plugin) is accepted but not used by this version',
@@ -157,25 +163,41 @@ describe('parseConfig', () => {
       Router: { default: "nowhere,model", think: "deepseek" },
     }`)
     expect(problems).toEqual([
-      { path: 'PORT', message: 'expected at most 65535, got 70000', hint: 'an integer from 1 to 65535' },
-      { path: 'LOG_LEVEL', message: 'expected one of fatal, error, warn, info, debug, trace, got "loud"' },
+      {
+        path: 'PORT',
+        message: 'expected at most 65535, got 70000',
+        hint: 'an integer from 1 to 65535',
+      },
+      {
+        path: 'LOG_LEVEL',
+        message: 'expected one of fatal, error, warn, info, debug, trace, got "loud"',
+      },
       { path: 'Providers[1].api_key', message: 'expected text, got a value that is hidden here' },
       {
         path: 'Providers[2].api_base_url',
         message: 'expected a URL, got "deepseek"',
         hint: 'the full endpoint URL, e.g. "https://api.deepseek.com/chat/completions"',
       },
-      { path: 'Providers[4].name', message: 'is required', hint: 'a short id without commas, e.g. "deepseek"' },
+      {
+        path: 'Providers[4].name',
+        message: 'is required',
+        hint: 'a short id without commas, e.g. "deepseek"',
+      },
       {
         path: 'Router.think',
-        message: 'expected a "<provider>,<model>" reference, e.g. "deepseek,deepseek-chat", got "deepseek"',
+        message:
+          'expected a "<provider>,<model>" reference, e.g. "deepseek,deepseek-chat", got "deepseek"',
       },
       {
         path: 'Providers[3].name',
         message: '"A" is already the name of Providers[0]',
         hint: 'provider names must be unique (ignoring case)',
       },
-      { path: 'Router.default', message: 'no provider is named "nowhere"', hint: 'known providers: a, b, deepseek' },
+      {
+        path: 'Router.default',
+        message: 'no provider is named "nowhere"',
+        hint: 'known providers: a, b, deepseek',
+      },
     ])
   })
 
@@ -187,7 +209,9 @@ describe('parseConfig', () => {
         hint: 'JSON with comments and trailing commas is fine',
       },
     ])
-    expect(problemsOf('[1, 2]')).toEqual([{ path: '', message: 'expected an object at the top level' }])
+    expect(problemsOf('[1, 2]')).toEqual([
+      { path: '', message: 'expected an object at the top level' },
+    ])
   })
 
   test('formats problems for the terminal', () => {
@@ -205,7 +229,10 @@ describe('parseConfig', () => {
   })
 
   test('takes the proxy from HTTPS_PROXY-style keys before PROXY_URL, as CCR did', () => {
-    const loaded = parseConfig('{ https_proxy: "http://proxy.test:3128", PROXY_URL: "http://other.test:1" }', { file, env: {} })
+    const loaded = parseConfig(
+      '{ https_proxy: "http://proxy.test:3128", PROXY_URL: "http://other.test:1" }',
+      { file, env: {} },
+    )
     expect(loaded.proxy).toBe('http://proxy.test:3128')
   })
 })

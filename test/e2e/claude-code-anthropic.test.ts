@@ -45,13 +45,20 @@ describe('the real Claude Code through ccr code', () => {
     const secondTurn = fixtureText('print-bash', '02-main-turn2-tool-result-stream.response.sse')
     using upstream = fakeUpstream((request) => {
       const body = JSON.parse(request.body) as { messages: { content: unknown }[] }
-      const answer = JSON.stringify(body.messages.at(-1)?.content).includes('tool_result') ? secondTurn : firstTurn
+      const answer = JSON.stringify(body.messages.at(-1)?.content).includes('tool_result')
+        ? secondTurn
+        : firstTurn
       return new Response(answer, { headers: { 'content-type': 'text/event-stream' } })
     })
     using ccrHome = tempHome({
       PORT: freePort(),
       Providers: [
-        { name: 'anthropic-like', api_base_url: `${upstream.url}/anthropic`, api_key: 'provider-key-e2e', models: ['served-model'] },
+        {
+          name: 'anthropic-like',
+          api_base_url: `${upstream.url}/anthropic`,
+          api_key: 'provider-key-e2e',
+          models: ['served-model'],
+        },
       ],
       Router: { default: 'anthropic-like,served-model' },
     })
@@ -67,7 +74,12 @@ describe('the real Claude Code through ccr code', () => {
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(0)
     const result = JSON.parse(run.stdout)
-    expect(result).toMatchObject({ type: 'result', is_error: false, num_turns: 2, result: 'Done. The tool returned: hello' })
+    expect(result).toMatchObject({
+      type: 'result',
+      is_error: false,
+      num_turns: 2,
+      result: 'Done. The tool returned: hello',
+    })
 
     // Exactly two requests, both streamed: a broken SSE would have made the CLI fall back.
     expect(upstream.seen).toHaveLength(2)
@@ -84,7 +96,13 @@ describe('the real Claude Code through ccr code', () => {
       expect(JSON.stringify(request)).not.toContain('sk-ant-shell-key-must-not-travel')
     }
     // The CLI really ran the command and sent its output back.
-    const toolResult = bodies[1].messages.at(-1).content.find((block: { type: string }) => block.type === 'tool_result')
-    expect(toolResult).toMatchObject({ tool_use_id: 'toolu_mock000000000001', content: 'hello', is_error: false })
+    const toolResult = bodies[1].messages
+      .at(-1)
+      .content.find((block: { type: string }) => block.type === 'tool_result')
+    expect(toolResult).toMatchObject({
+      tool_use_id: 'toolu_mock000000000001',
+      content: 'hello',
+      is_error: false,
+    })
   }, 120_000)
 })

@@ -10,16 +10,28 @@ describe('redaction', () => {
   test('masks known secrets anywhere and credential fields by name', () => {
     const records: LogRecord[] = []
     const redactor = createRedactor(['sk-live-abcdef123456'])
-    const log = createLogger({ level: () => 'trace', sinks: [{ write: (record) => records.push(record), flush: async () => {} }], redactor })
+    const log = createLogger({
+      level: () => 'trace',
+      sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
+      redactor,
+    })
     log.info('upstream said: bad key sk-live-abcdef123456', {
-      headers: { authorization: 'Bearer anything', 'x-api-key': 'whatever', accept: 'text/event-stream' },
+      headers: {
+        authorization: 'Bearer anything',
+        'x-api-key': 'whatever',
+        accept: 'text/event-stream',
+      },
       api_key: 'not-known-but-named',
       nested: [{ text: 'prefix sk-live-abcdef123456 suffix' }],
       error: new Error('boom sk-live-abcdef123456'),
     })
     expect(records[0]?.msg).toBe('upstream said: bad key [redacted]')
     expect(records[0]?.fields).toEqual({
-      headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', accept: 'text/event-stream' },
+      headers: {
+        authorization: '[redacted]',
+        'x-api-key': '[redacted]',
+        accept: 'text/event-stream',
+      },
       api_key: '[redacted]',
       nested: [{ text: 'prefix [redacted] suffix' }],
       error: { name: 'Error', message: 'boom [redacted]' },
@@ -32,10 +44,21 @@ describe('redaction', () => {
   test('bodies are logged only at trace level', async () => {
     using upstream = fakeUpstream(() => Response.json({ ok: true }))
     const config = {
-      Providers: [{ name: 'up', api_base_url: `${upstream.url}/v1/messages`, api_key: 'provider-secret-key', models: ['m'] }],
+      Providers: [
+        {
+          name: 'up',
+          api_base_url: `${upstream.url}/v1/messages`,
+          api_key: 'provider-secret-key',
+          models: ['m'],
+        },
+      ],
       Router: { default: 'up,m' },
     }
-    const body = JSON.stringify({ model: 'x', max_tokens: 5, messages: [{ role: 'user', content: 'a very private prompt' }] })
+    const body = JSON.stringify({
+      model: 'x',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'a very private prompt' }],
+    })
     {
       await using router = testRouter(config, { level: 'debug' })
       await fetch(`${router.url}/v1/messages`, { method: 'POST', body })
@@ -68,7 +91,10 @@ describe('log files', () => {
       expect(statSync(file).size).toBeLessThanOrEqual(2000)
       expect(statSync(file).mode & 0o777).toBe(0o600)
       for (const line of readFileSync(file, 'utf8').trim().split('\n')) {
-        expect(JSON.parse(line)).toMatchObject({ level: 'info', msg: expect.stringMatching(/^line \d+$/) })
+        expect(JSON.parse(line)).toMatchObject({
+          level: 'info',
+          msg: expect.stringMatching(/^line \d+$/),
+        })
       }
     }
     const newest = readFileSync(join(directory, 'ccr.log'), 'utf8').trim().split('\n')

@@ -48,10 +48,16 @@ export type ChatMessage =
 
 export interface ChatTool {
   type: 'function'
-  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean }
+  function: {
+    name: string
+    description?: string
+    parameters?: Record<string, unknown>
+    strict?: boolean
+  }
 }
 
-export type ChatToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } }
+export type ChatToolChoice =
+  'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } }
 
 export type ReasoningEffort = 'minimal' | 'low' | 'medium' | 'high'
 
@@ -82,7 +88,8 @@ export interface ChatRequest {
 
 /** A field that may be absent or null: providers differ. */
 const Nullish = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]))
-const Open = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: true })
+const Open = <T extends TProperties>(properties: T) =>
+  Type.Object(properties, { additionalProperties: true })
 
 export const ChatUsage = Open({
   prompt_tokens: Nullish(Type.Number()),
