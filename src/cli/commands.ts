@@ -8,6 +8,11 @@ export interface CommandEntry {
 
 /** Every command, loaded only when used so that `ccr --version` stays instant. */
 export const commands: Record<string, CommandEntry> = {
+  init: {
+    summary: 'Set up a provider and the default route (a wizard; --provider … to run unattended)',
+    usage: 'ccr init [--provider <id> --api-key <key|$VAR> --models a,b --default]',
+    load: async () => (await import('./init/index.ts')).init,
+  },
   start: {
     summary: 'Run the router (foreground; -d to run it in the background)',
     usage: 'ccr start [-d|--daemon]',
