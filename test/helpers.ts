@@ -8,6 +8,7 @@ import { createConfigHolder, type ConfigHolder } from '../src/config/watch.ts'
 import { createLogger, type LogRecord } from '../src/observability/log.ts'
 import { createRedactor } from '../src/observability/redact.ts'
 import { listen, type RunningServer } from '../src/server/serve.ts'
+import { createTokenCounter, loadTokenizer } from '../src/tokens/counter.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 export const mainEntry = join(repoRoot, 'src', 'main.ts')
@@ -155,6 +156,8 @@ export function activeConfig(config: unknown, env: Record<string, string> = {}):
   )
 }
 
+const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countText))
+
 /** A real router on 127.0.0.1 port 0 with an in-memory config and a log that tests can read. */
 export function testRouter(
   config: unknown,
@@ -179,6 +182,7 @@ export function testRouter(
   const running = listen(
     {
       config: holder,
+      tokens: () => tokenizer,
       log,
       redact: redactor.text,
       version: '0.0.0-test',

@@ -6,6 +6,7 @@ import { createLogger, type LogSink } from '../observability/log.ts'
 import { createConsoleSink } from '../observability/log-console.ts'
 import { createFileSink } from '../observability/log-file.ts'
 import { createRedactor } from '../observability/redact.ts'
+import { createTokenCounter, loadTokenizer } from '../tokens/counter.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { listen } from '../server/serve.ts'
 import { ensureServer } from '../service/daemon.ts'
@@ -78,12 +79,15 @@ async function runServer(
   }
   reportWarnings(active.warnings, { log, reported })
 
+  // The tokenizer takes ~200 ms to load: start now, without holding up /health.
+  const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countText))
   let draining = false
   let running
   try {
     running = listen(
       {
         config: holder,
+        tokens: () => tokenizer,
         log,
         redact: redactor.text,
         version: context.version,

@@ -1,8 +1,10 @@
 import type { ProviderProtocol } from '../config/schema.ts'
 import { sendAnthropic } from './anthropic/index.ts'
+import { sendOpenAI } from './openai/index.ts'
 import type { ProviderAdapter } from './types.ts'
 
 /** One adapter per wire protocol; a new provider API is one folder and one line here. */
-export const adapters: Partial<Record<ProviderProtocol, ProviderAdapter>> = {
+export const adapters = {
   anthropic: sendAnthropic,
-}
+  openai: sendOpenAI,
+} satisfies Record<ProviderProtocol, ProviderAdapter>

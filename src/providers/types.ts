@@ -15,6 +15,8 @@ export interface ProviderCall {
   clientHeaders: Headers
   /** Aborted when the client goes away or the server gives up. */
   signal: AbortSignal
+  /** Local estimate of the request's input tokens, for `message_start` before the real figure. */
+  inputTokens: number
   /** Milliseconds to wait for the provider's response headers. */
   timeoutMs: number
   proxy: string | undefined

@@ -7,10 +7,14 @@ import { toErrorResponse } from '../protocol/errors.ts'
 import { isAuthorized, isForeignOrigin } from './auth.ts'
 import { healthRoutes } from './health.ts'
 import { messagesRoutes } from './messages.ts'
+import { modelsRoutes } from './models.ts'
+import type { TokenCounter } from '../tokens/counter.ts'
 import { requestIdFrom } from './request-id.ts'
 
 export interface AppDeps {
   config: ConfigSource
+  /** The token counter, once its tokenizer has loaded. */
+  tokens: () => Promise<TokenCounter>
   log: Logger
   /** Masks known secrets in text that leaves the process. */
   redact: (text: string) => string
@@ -127,6 +131,7 @@ export function createApp(deps: AppDeps) {
     })
     .use(healthRoutes({ ...deps, contextOf }))
     .use(messagesRoutes({ ...deps, contextOf }))
+    .use(modelsRoutes({ ...deps, contextOf }))
 }
 
 export type App = ReturnType<typeof createApp>

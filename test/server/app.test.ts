@@ -224,7 +224,13 @@ describe('docs', () => {
       paths: Record<string, unknown>
     }
     expect(openapi.info.title).toBe('ccr')
-    expect(Object.keys(openapi.paths).sort()).toEqual(['/api/hello', '/health', '/v1/messages'])
+    expect(Object.keys(openapi.paths).sort()).toEqual([
+      '/api/hello',
+      '/health',
+      '/v1/messages',
+      '/v1/messages/count_tokens',
+      '/v1/models',
+    ])
     expect((await fetch(`${router.url}/docs`)).headers.get('content-type')).toContain('text/html')
   })
 })

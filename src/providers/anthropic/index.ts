@@ -3,6 +3,7 @@ import { postUpstream } from '../http.ts'
 import { upstreamError } from '../upstream-error.ts'
 import type { ProviderAdapter } from '../types.ts'
 import { replaceModel } from './replace-model.ts'
+import { stripForeignThinking } from './strip-foreign-thinking.ts'
 
 const defaultVersion = '2023-06-01'
 
@@ -26,7 +27,20 @@ const hopHeaders = new Set([
  * @see https://docs.anthropic.com/en/api/messages
  */
 export const sendAnthropic: ProviderAdapter = async (call) => {
-  const body = replaceModel(call.rawBody, call.model)
+  const stripped = stripForeignThinking(call.rawBody)
+  if (stripped !== undefined) {
+    call.log.warn('the request could not be carried over as sent', {
+      provider: call.provider.name,
+      warnings: [
+        {
+          type: 'dropped',
+          field: 'messages[].content[] (thinking)',
+          details: `${stripped.removed} thinking blocks from another provider, which Anthropic would reject`,
+        },
+      ],
+    })
+  }
+  const body = replaceModel(stripped?.body ?? call.rawBody, call.model)
   if (body === undefined) {
     throw new RouterError('invalid_request', { status: 400, message: 'model: expected a string' })
   }

@@ -1,0 +1,178 @@
+import type { ProviderSettings } from '../../config/providers.ts'
+import type { ModelEntry } from '../../config/schema.ts'
+import type { MessagesRequest } from '../../protocol/messages.ts'
+import type { ConversionWarning } from '../warnings.ts'
+import type { ChatRequest } from './api.ts'
+import { createWarningCollector, type WarningCollector } from './conversion-warnings.ts'
+import { convertMessages } from './convert-messages.ts'
+import { convertTools, loadedToolNames } from './convert-tools.ts'
+import {
+  convertThinking,
+  endpointUrl,
+  inferReasoning,
+  isOpenAIReasoningModel,
+} from './reasoning.ts'
+
+export { inferReasoning } from './reasoning.ts'
+
+/** OpenAI takes at most four stop sequences. */
+const maxStopSequences = 4
+
+/**
+ * The top-level request fields this converter reads. `model` is replaced by the routed model;
+ * `top_k` and `cache_control` are read only to be reported. Any other field is reported.
+ */
+const consumedFields = new Set([
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop_sequences',
+  'stream',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'metadata',
+  'output_config',
+  'cache_control',
+])
+
+/** Why some well-known Anthropic fields cannot be carried; others get a generic reason. */
+const unsupportedFields: Record<string, string> = {
+  context_management:
+    'Anthropic context editing has no OpenAI equivalent: the full history is sent',
+  service_tier: 'Anthropic service tiers do not apply to this provider',
+  container: 'Anthropic code-execution containers do not exist on this provider',
+  mcp_servers: "Anthropic's MCP connector has no OpenAI equivalent",
+}
+
+/** The body to send, and what could not be carried as the client meant it. */
+export interface ConvertedRequest {
+  body: ChatRequest
+  warnings: ConversionWarning[]
+}
+
+/** What the request conversion reads; the provider only for its host (reasoning, DeepSeek). */
+export interface ConvertRequestOptions {
+  request: MessagesRequest
+  /** The provider's model id (already routed; ignore request.model). */
+  model: string
+  provider: Pick<ProviderSettings, 'name' | 'endpoint'>
+  /** Limits and capabilities from the config (`{ id }` when nothing is configured). */
+  modelEntry: ModelEntry
+}
+
+/**
+ * An Anthropic Messages request → an OpenAI Chat Completions request, with a warning for every
+ * field that is dropped or altered. Pure: the input is never mutated.
+ *
+ * @see https://docs.anthropic.com/en/api/messages
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
+export function convertRequest(options: ConvertRequestOptions): ConvertedRequest {
+  const { request, model, provider, modelEntry } = options
+  const report = createWarningCollector()
+  const reasoningModel = isOpenAIReasoningModel(provider, model)
+  const messages = convertMessages({
+    request,
+    modelEntry,
+    report,
+    sendsReasoningBack: endpointUrl(provider)?.hostname.includes('deepseek') === true,
+  })
+  const body: ChatRequest = {
+    model,
+    messages,
+    ...maxTokens(request, modelEntry, reasoningModel, report),
+    ...sampling(request, reasoningModel, report),
+    ...(request.stream === true ? { stream: true, stream_options: { include_usage: true } } : {}),
+    ...convertTools({ request, loadedTools: loadedToolNames(request.messages), report }),
+    ...convertThinking({
+      request,
+      control: modelEntry.reasoning ?? inferReasoning(provider, model),
+      report,
+    }),
+    ...hashedUser(request, report),
+  }
+  report.countCacheControl(request)
+  for (const [key, value] of Object.entries(request)) {
+    if (consumedFields.has(key) || value === undefined) continue
+    report.add('dropped', key, unsupportedFields[key] ?? 'not supported by OpenAI Chat Completions')
+  }
+  return { body, warnings: report.list() }
+}
+
+/** `max_tokens`, capped to the configured limit; OpenAI's reasoning models want the newer name. */
+function maxTokens(
+  request: MessagesRequest,
+  modelEntry: ModelEntry,
+  reasoningModel: boolean,
+  report: WarningCollector,
+): Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'> {
+  let tokens = request.max_tokens
+  if (tokens === undefined) return {}
+  const limit = modelEntry.max_output_tokens
+  if (limit !== undefined && tokens > limit) {
+    report.add(
+      'changed',
+      'max_tokens',
+      `capped from ${tokens} to the model's max_output_tokens ${limit}`,
+    )
+    tokens = limit
+  }
+  return reasoningModel ? { max_completion_tokens: tokens } : { max_tokens: tokens }
+}
+
+/**
+ * Sampling settings. OpenAI's reasoning models reject `temperature` and `top_p` with a 400, so
+ * they are dropped there (the spec says "pass through"; a failed request helps no one).
+ */
+function sampling(
+  request: MessagesRequest,
+  reasoningModel: boolean,
+  report: WarningCollector,
+): Pick<ChatRequest, 'temperature' | 'top_p' | 'stop'> {
+  const fields: Pick<ChatRequest, 'temperature' | 'top_p' | 'stop'> = {}
+  for (const key of ['temperature', 'top_p'] as const) {
+    const value = request[key]
+    if (value === undefined) continue
+    if (reasoningModel) {
+      report.add('dropped', key, 'OpenAI reasoning models reject sampling parameters')
+    } else {
+      fields[key] = value
+    }
+  }
+  if (request.top_k !== undefined) {
+    report.add('dropped', 'top_k', 'OpenAI Chat Completions has no top_k')
+  }
+  const stops = request.stop_sequences ?? []
+  if (stops.length > maxStopSequences) {
+    report.add(
+      'changed',
+      'stop_sequences',
+      `OpenAI takes at most ${maxStopSequences}: only the first ${maxStopSequences} are sent`,
+    )
+  }
+  if (stops.length > 0) fields.stop = stops.slice(0, maxStopSequences)
+  return fields
+}
+
+/**
+ * `metadata.user_id` → `user`, hashed: Claude Code's value holds its device and session ids,
+ * which are not the provider's business; the hash still lets it tell users apart.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-user
+ */
+function hashedUser(request: MessagesRequest, report: WarningCollector): Pick<ChatRequest, 'user'> {
+  const metadata = request.metadata ?? {}
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key !== 'user_id' && value !== undefined) {
+      report.add('dropped', `metadata.${key}`, 'only metadata.user_id is sent')
+    }
+  }
+  const userId = metadata.user_id
+  if (typeof userId !== 'string' || userId === '') return {}
+  return { user: new Bun.CryptoHasher('sha256').update(userId).digest('hex').slice(0, 32) }
+}

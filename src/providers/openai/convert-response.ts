@@ -1,0 +1,210 @@
+import type { Message, OutputBlock, StreamEvent } from '../../protocol/events.ts'
+import type { ConversionWarning } from '../warnings.ts'
+import type { ChatCompletion } from './api.ts'
+import { completeJson } from './complete-json.ts'
+import { convertUsage } from './convert-usage.ts'
+import { mapFinishReason } from './map-stop-reason.ts'
+import { randomId, type NewId } from './random-id.ts'
+
+export interface ResponseOptions {
+  /** Model name shown to the client. */
+  model: string
+  /** The request's stop_sequences, to report which one fired when the provider says. */
+  stopSequences?: string[]
+  /** Signature given to thinking blocks made from a provider's reasoning text. */
+  thinkingSignature: string
+  /** Local estimate of the prompt's tokens, used when the provider reports no usage. */
+  inputTokens?: number
+  /** Makes the message and tool ids; random unless a test fixes them. */
+  newId?: NewId
+}
+
+type ToolCall = NonNullable<ChatCompletion['choices'][number]['message']['tool_calls']>[number]
+
+/**
+ * A non-streaming Chat Completion → an Anthropic message, in Anthropic's block order: thinking
+ * first (claude-code-router appends it last), then text, then tool calls. Tool arguments that
+ * were cut off are closed; arguments that cannot be read become `{}` and a warning.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/object
+ * @see https://docs.anthropic.com/en/api/messages
+ */
+export function toAnthropicMessage(
+  completion: ChatCompletion,
+  options: ResponseOptions,
+): { message: Message; warnings: ConversionWarning[] } {
+  const newId = options.newId ?? randomId
+  const warnings: ConversionWarning[] = []
+  const choice =
+    completion.choices.find((candidate) => (candidate.index ?? 0) === 0) ?? completion.choices[0]
+  const content: OutputBlock[] = []
+  if (choice === undefined) {
+    warnings.push({
+      type: 'dropped',
+      field: 'choices',
+      details: 'the provider returned no choices',
+    })
+  } else {
+    const { message } = choice
+    const reasoning = present(message.reasoning_content) ?? present(message.reasoning)
+    if (reasoning !== undefined) {
+      content.push({ type: 'thinking', thinking: reasoning, signature: options.thinkingSignature })
+    }
+    for (const text of [present(message.content), present(message.refusal)]) {
+      if (text !== undefined) content.push({ type: 'text', text })
+    }
+    for (const [position, call] of (message.tool_calls ?? []).entries()) {
+      const field = `choices[0].message.tool_calls[${position}]`
+      const block = toToolUse(
+        call,
+        () => newId('toolu'),
+        (details) => warnings.push({ type: 'changed', field, details }),
+      )
+      if (block === undefined)
+        warnings.push({ type: 'dropped', field, details: 'the tool call has no name' })
+      else content.push(block)
+    }
+  }
+
+  const mapped = mapFinishReason({
+    finishReason: choice?.finish_reason,
+    matchedStop: choice?.stop_reason,
+    stopSequences: options.stopSequences,
+  })
+  const toolUse =
+    mapped.stopReason === 'end_turn' && content.some((block) => block.type === 'tool_use')
+  const usage = completion.usage ?? undefined
+  const message: Message = {
+    id: newId('msg'),
+    type: 'message',
+    role: 'assistant',
+    model: options.model,
+    content,
+    stop_reason: toolUse ? 'tool_use' : mapped.stopReason,
+    stop_sequence: mapped.stopSequence,
+    usage:
+      usage === undefined
+        ? {
+            input_tokens: options.inputTokens ?? 0,
+            output_tokens: 0,
+            cache_creation_input_tokens: 0,
+            cache_read_input_tokens: 0,
+          }
+        : convertUsage(usage),
+  }
+  return { message, warnings }
+}
+
+function toToolUse(
+  call: ToolCall,
+  makeId: () => string,
+  warn: (details: string) => void,
+): OutputBlock | undefined {
+  const name = present(call.function.name)
+  if (name === undefined) return undefined
+  const input = parseArguments(call.function.arguments ?? '', warn)
+  return { type: 'tool_use', id: present(call.id) ?? makeId(), name, input }
+}
+
+/** Tool arguments → the input object; Anthropic requires an object. */
+function parseArguments(text: string, warn: (details: string) => void): Record<string, unknown> {
+  if (text.trim() === '') return {}
+  const parsed = parseJson(text)
+  if (parsed.ok) {
+    if (isObject(parsed.value)) return parsed.value
+    // Some models encode the arguments twice: a JSON string holding the JSON object.
+    const inner = typeof parsed.value === 'string' ? parseJson(parsed.value) : undefined
+    if (inner?.ok === true && isObject(inner.value)) return inner.value
+    warn('the arguments are JSON but not an object; sent as {}')
+    return {}
+  }
+  const suffix = completeJson(text)
+  const repaired = suffix === undefined ? undefined : parseJson(text + suffix)
+  if (repaired?.ok === true && isObject(repaired.value)) {
+    warn(`the arguments were cut off; closed with ${JSON.stringify(suffix)}`)
+    return repaired.value
+  }
+  warn('the arguments are not JSON; sent as {}')
+  return {}
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function present(value: string | null | undefined): string | undefined {
+  return value === null || value === '' ? undefined : value
+}
+
+/**
+ * A complete message as the exact Anthropic event sequence, for a provider that ignored
+ * `stream: true` and for replaying a cached answer: each block's content arrives as one delta,
+ * the usage in `message_delta` (the SDK copies it from there into the final message).
+ *
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
+ */
+export function messageToEvents(message: Message): StreamEvent[] {
+  const start: Message = { ...message, content: [], stop_reason: null, stop_sequence: null }
+  start.usage = { ...message.usage, output_tokens: 0 }
+  const events: StreamEvent[] = [{ type: 'message_start', message: start }]
+  for (const [index, block] of message.content.entries()) {
+    events.push(...blockEvents(index, block))
+  }
+  events.push(
+    {
+      type: 'message_delta',
+      delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence },
+      usage: message.usage,
+    },
+    { type: 'message_stop' },
+  )
+  return events
+}
+
+function blockEvents(index: number, block: OutputBlock): StreamEvent[] {
+  const delta = (
+    delta: Extract<StreamEvent, { type: 'content_block_delta' }>['delta'],
+  ): StreamEvent => ({
+    type: 'content_block_delta',
+    index,
+    delta,
+  })
+  const stop: StreamEvent = { type: 'content_block_stop', index }
+  switch (block.type) {
+    case 'text':
+      return [
+        { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+        ...(block.text === '' ? [] : [delta({ type: 'text_delta', text: block.text })]),
+        stop,
+      ]
+    case 'thinking':
+      return [
+        {
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'thinking', thinking: '', signature: '' },
+        },
+        delta({ type: 'thinking_delta', thinking: block.thinking }),
+        delta({ type: 'signature_delta', signature: block.signature }),
+        stop,
+      ]
+    case 'redacted_thinking':
+      return [{ type: 'content_block_start', index, content_block: block }, stop]
+    case 'tool_use':
+      return [
+        { type: 'content_block_start', index, content_block: { ...block, input: {} } },
+        delta({ type: 'input_json_delta', partial_json: JSON.stringify(block.input ?? {}) }),
+        stop,
+      ]
+    default:
+      return block satisfies never
+  }
+}

@@ -1,0 +1,25 @@
+import type { Usage } from '../../protocol/events.ts'
+import type { ChatUsage } from './api.ts'
+
+/**
+ * OpenAI usage → Anthropic usage. OpenAI counts cached tokens inside `prompt_tokens`;
+ * Anthropic counts them apart, so they are taken out of `input_tokens`. DeepSeek reports the
+ * cache as `prompt_cache_hit_tokens`. No OpenAI-compatible provider bills cache writes
+ * separately, so `cache_creation_input_tokens` is 0.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
+ * @see https://api-docs.deepseek.com/guides/kv_cache
+ * @see https://docs.anthropic.com/en/api/messages#response-usage
+ */
+export function convertUsage(usage: ChatUsage): Usage {
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? 0
+  const missed = usage.prompt_cache_miss_tokens
+  const prompt =
+    usage.prompt_tokens ?? (missed === undefined || missed === null ? 0 : missed + cached)
+  return {
+    input_tokens: Math.max(0, prompt - cached),
+    output_tokens: usage.completion_tokens ?? 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: cached,
+  }
+}

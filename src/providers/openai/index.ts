@@ -1,0 +1,101 @@
+import { modelEntry } from '../../config/providers.ts'
+import { RouterError } from '../../lib/errors.ts'
+import { encodeEvents, withPings } from '../../protocol/sse.ts'
+import { postUpstream } from '../http.ts'
+import { parseJsonEvents } from '../sse-json.ts'
+import { thinkingSignature } from '../thinking-signature.ts'
+import type { ProviderAdapter } from '../types.ts'
+import { upstreamError } from '../upstream-error.ts'
+import { ChatChunk, ChatCompletion } from './api.ts'
+import { convertRequest } from './convert-request.ts'
+import { messageToEvents, toAnthropicMessage } from './convert-response.ts'
+import { toAnthropicEvents } from './convert-stream.ts'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+
+/** While a model is silent (reasoning, queueing), a ping goes out this often. */
+const pingIntervalMs = 10_000
+const completionCheck = TypeCompiler.Compile(ChatCompletion)
+
+/**
+ * An OpenAI Chat Completions provider (OpenAI, DeepSeek, OpenRouter, Groq, Ollama, vLLM, …):
+ * the request converted, the answer converted back, streamed event by event.
+ *
+ * @see https://platform.openai.com/docs/api-reference/chat/create
+ */
+export const sendOpenAI: ProviderAdapter = async (call) => {
+  const { provider, model, request } = call
+  const converted = convertRequest({
+    request,
+    model,
+    provider,
+    modelEntry: modelEntry(provider, model),
+  })
+  if (converted.warnings.length > 0) {
+    call.log.warn('the request could not be carried over as sent', {
+      provider: provider.name,
+      warnings: converted.warnings,
+    })
+  }
+  if (call.log.isEnabled('trace')) call.log.trace('upstream request body', { body: converted.body })
+
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: request.stream === true ? 'text/event-stream' : 'application/json',
+  }
+  if (provider.apiKey !== '') headers.authorization = `Bearer ${provider.apiKey}`
+  const response = await postUpstream(call, {
+    url: provider.endpoint,
+    headers,
+    body: JSON.stringify(converted.body),
+  })
+  if (!response.ok) throw await upstreamError(provider.name, response)
+
+  const options = {
+    model,
+    inputTokens: call.inputTokens,
+    stopSequences: request.stop_sequences ?? [],
+    thinkingSignature: thinkingSignature(provider.name),
+  }
+  const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream')
+  if (request.stream === true && isEventStream && response.body !== null) {
+    const events = parseJsonEvents(response.body, ChatChunk)
+      .pipeThrough(toAnthropicEvents(options))
+      .pipeThrough(withPings(pingIntervalMs))
+      .pipeThrough(encodeEvents())
+    return new Response(events, {
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    })
+  }
+
+  // Not streamed (asked so, or the provider ignored `stream: true`).
+  const text = await response.text()
+  let completion: unknown
+  try {
+    completion = JSON.parse(text)
+  } catch {
+    completion = undefined
+  }
+  if (!completionCheck.Check(completion)) {
+    throw new RouterError('upstream_error', {
+      status: 502,
+      retryable: true,
+      message: `Provider "${provider.name}" answered with something that is not a chat completion: ${text.slice(0, 200)}`,
+    })
+  }
+  const { message, warnings } = toAnthropicMessage(completion, options)
+  if (warnings.length > 0)
+    call.log.warn('the answer could not be carried over as sent', {
+      provider: provider.name,
+      warnings,
+    })
+  if (request.stream !== true) return Response.json(message)
+  const stream = new ReadableStream({
+    start(controller) {
+      for (const event of messageToEvents(message)) controller.enqueue(event)
+      controller.close()
+    },
+  })
+  return new Response(stream.pipeThrough(encodeEvents()), {
+    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+  })
+}

@@ -1,0 +1,74 @@
+import type { CountTokensRequest } from '../protocol/messages.ts'
+import type { TokenCounter } from './counter.ts'
+
+/** Claude's cost of an image of the usual size, since the pixels are not decoded here. */
+const imageTokens = 1600
+/** Framing tokens around each message and each tool definition. */
+const messageOverhead = 4
+const toolOverhead = 8
+
+/**
+ * An estimate of a request's input tokens: system, messages (text, tool calls and results,
+ * thinking, documents) and tool definitions. Each piece of text goes through the cached
+ * counter, so a conversation that grew by one message costs one message.
+ */
+export function estimateInputTokens(
+  request: Pick<CountTokensRequest, 'system' | 'messages' | 'tools'>,
+  counter: TokenCounter,
+): number {
+  let total = 0
+  if (typeof request.system === 'string') total += counter.count(request.system)
+  else for (const block of request.system ?? []) total += blockTokens(block, counter)
+  for (const message of request.messages) {
+    total += messageOverhead
+    if (typeof message.content === 'string') total += counter.count(message.content)
+    else for (const block of message.content) total += blockTokens(block, counter)
+  }
+  for (const tool of request.tools ?? []) {
+    total += toolOverhead + counter.count(tool.name)
+    if (tool.description !== undefined) total += counter.count(tool.description)
+    if (tool.input_schema !== undefined) total += counter.count(JSON.stringify(tool.input_schema))
+  }
+  return total
+}
+
+function blockTokens(block: Record<string, unknown>, counter: TokenCounter): number {
+  switch (block.type) {
+    case 'text':
+      return typeof block.text === 'string' ? counter.count(block.text) : 0
+    case 'thinking':
+      return typeof block.thinking === 'string' ? counter.count(block.thinking) : 0
+    case 'image':
+      return imageTokens
+    case 'tool_use':
+      return (
+        counter.count(String(block.name ?? '')) + counter.count(JSON.stringify(block.input ?? {}))
+      )
+    case 'tool_result': {
+      const content = block.content
+      if (typeof content === 'string') return counter.count(content)
+      if (!Array.isArray(content)) return 0
+      return content.reduce<number>(
+        (sum, inner: unknown) => sum + (isBlock(inner) ? blockTokens(inner, counter) : 0),
+        0,
+      )
+    }
+    case 'document': {
+      const source = block.source as Record<string, unknown> | undefined
+      if (typeof source?.data === 'string') {
+        // A PDF's text is not extracted here; its size stands in for it.
+        return source.type === 'text'
+          ? counter.count(source.data)
+          : Math.ceil(source.data.length / 4)
+      }
+      return imageTokens
+    }
+    default:
+      // Blocks this estimate does not know (server tool results, …): their JSON size.
+      return counter.count(JSON.stringify(block))
+  }
+}
+
+function isBlock(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
