@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runCli } from '../helpers.ts'
 
 /** The Claude Code release the end-to-end tests run; request shapes change between versions. */
 export const claudeCodeVersion = '2.1.332'
@@ -51,4 +52,40 @@ function findInstalled(directory: string): string | undefined {
     'claude',
   )
   return existsSync(native) ? native : undefined
+}
+
+/** Print-mode Claude Code, through `ccr code`, in a scratch HOME and working directory. */
+export async function claudeThroughCcr(
+  claude: string,
+  ccrHome: string,
+  args: string[],
+  options: { env?: Record<string, string>; workdir?: string } = {},
+) {
+  const workdir = options.workdir ?? newWorkdir()
+  const result = await runCli(
+    ['code', ...args],
+    {
+      CCR_HOME: ccrHome,
+      CLAUDE_PATH: claude,
+      HOME: mkdtempSync(join(tmpdir(), 'ccr-e2e-home-')),
+      TERM: 'dumb',
+      LANG: 'C.UTF-8',
+      DISABLE_ERROR_REPORTING: '1',
+      DISABLE_AUTOUPDATER: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_CODE_MAX_RETRIES: '1',
+      // --dangerously-skip-permissions refuses to run as root without it.
+      IS_SANDBOX: '1',
+      // Must never reach the router or the provider: ccr code removes it.
+      ANTHROPIC_API_KEY: 'sk-ant-shell-key-must-not-travel',
+      ...options.env,
+    },
+    { cwd: workdir },
+  )
+  return { ...result, workdir }
+}
+
+/** A scratch working directory for one Claude Code run. */
+export function newWorkdir(): string {
+  return mkdtempSync(join(tmpdir(), 'ccr-e2e-work-'))
 }

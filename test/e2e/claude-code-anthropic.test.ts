@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fakeUpstream, fixtureText, freePort, runCli, tempHome } from '../helpers.ts'
-import { claudeBinary } from './claude-cli.ts'
+import { claudeBinary, claudeThroughCcr } from './claude-cli.ts'
 
 let claude = ''
 const homes: string[] = []
@@ -13,31 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
 })
-
-/** Print-mode Claude Code, through `ccr code`, in a scratch HOME and working directory. */
-async function claudeThroughCcr(ccrHome: string, args: string[]) {
-  const workdir = mkdtempSync(join(tmpdir(), 'ccr-e2e-work-'))
-  const result = await runCli(
-    ['code', ...args],
-    {
-      CCR_HOME: ccrHome,
-      CLAUDE_PATH: claude,
-      HOME: mkdtempSync(join(tmpdir(), 'ccr-e2e-home-')),
-      TERM: 'dumb',
-      LANG: 'C.UTF-8',
-      DISABLE_ERROR_REPORTING: '1',
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      CLAUDE_CODE_MAX_RETRIES: '1',
-      // --dangerously-skip-permissions refuses to run as root without it.
-      IS_SANDBOX: '1',
-      // Must never reach the router or the provider: ccr code removes it.
-      ANTHROPIC_API_KEY: 'sk-ant-shell-key-must-not-travel',
-    },
-    { cwd: workdir },
-  )
-  return { ...result, workdir }
-}
 
 describe('the real Claude Code through ccr code', () => {
   test('a Bash tool round trip against an Anthropic-protocol provider', async () => {
@@ -64,7 +36,7 @@ describe('the real Claude Code through ccr code', () => {
     })
     homes.push(ccrHome.home)
 
-    const run = await claudeThroughCcr(ccrHome.home, [
+    const run = await claudeThroughCcr(claude, ccrHome.home, [
       '-p',
       'Run echo hello using the Bash tool',
       '--output-format',

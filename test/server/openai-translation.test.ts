@@ -1,0 +1,444 @@
+import { describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { answersTools, fakeOpenAI } from '../fake-openai.ts'
+import { fakeUpstream, fixtureBody, repoRoot, testRouter } from '../helpers.ts'
+
+function configFor(url: string, extra: Record<string, unknown> = {}) {
+  return {
+    Providers: [
+      {
+        name: 'oai',
+        api_base_url: `${url}/v1/chat/completions`,
+        api_key: 'sk-oai-secret-key',
+        models: ['gpt-test'],
+        ...extra,
+      },
+    ],
+    Router: { default: 'oai,gpt-test' },
+  }
+}
+
+const claudeHeaders = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }
+
+describe('Claude Code requests through an OpenAI-compatible provider', () => {
+  test('every recorded Claude Code request converts to one a strict provider accepts', async () => {
+    using upstream = fakeOpenAI(() => ({ text: 'ok' }))
+    await using router = testRouter(configFor(upstream.url))
+    const root = join(repoRoot, 'test', 'fixtures', 'claude-code')
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.request.json'),
+    )
+    let posted = 0
+    for (const file of files) {
+      const [scenario = '', name = ''] = file.split('/')
+      const body = fixtureBody(scenario, name)
+      if (body === 'null') continue
+      posted++
+      const response = await fetch(`${router.url}/v1/messages?beta=true`, {
+        method: 'POST',
+        headers: claudeHeaders,
+        body,
+      })
+      expect({ file, status: response.status }).toEqual({ file, status: 200 })
+      await response.arrayBuffer()
+    }
+    expect(posted).toBeGreaterThan(20)
+    expect(upstream.seen).toHaveLength(posted)
+    for (const request of upstream.seen) {
+      expect(request.headers.authorization).toBe('Bearer sk-oai-secret-key')
+      expect(request.path).toBe('/v1/chat/completions')
+    }
+    // Dropped fields are logged, with the request id, never silently.
+    const warnings = router.records.filter(
+      (record) => record.msg === 'the request could not be carried over as sent',
+    )
+    expect(warnings).toHaveLength(posted)
+    expect(warnings.every((record) => typeof record.fields.requestId === 'string')).toBe(true)
+  })
+
+  test('a streamed tool call reaches the official SDK as a tool_use, usage corrected at the end', async () => {
+    using upstream = fakeOpenAI((body) =>
+      answersTools(body)
+        ? {
+            text: 'The command printed hello.',
+            usage: { prompt_tokens: 1500, completion_tokens: 7, cached_tokens: 1000 },
+          }
+        : {
+            reasoning: 'The user wants echo.',
+            text: 'Running it.',
+            toolCalls: [
+              {
+                id: 'call_1',
+                name: 'Bash',
+                arguments: '{"command":"echo hello","description":"Print hello"}',
+              },
+            ],
+            usage: { prompt_tokens: 1200, completion_tokens: 30 },
+          },
+    )
+    await using router = testRouter(
+      configFor(upstream.url, { models: [{ id: 'gpt-test', reasoning: 'reasoning_effort' }] }),
+    )
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
+    const first = await client.messages
+      .stream({
+        model: 'claude-opus-5-5',
+        max_tokens: 1000,
+        thinking: { type: 'enabled', budget_tokens: 2000 },
+        tools: [
+          {
+            name: 'Bash',
+            description: 'Run a command',
+            input_schema: { type: 'object', properties: { command: { type: 'string' } } },
+          },
+        ],
+        messages: [{ role: 'user', content: 'Run echo hello' }],
+      })
+      .finalMessage()
+    expect(first.stop_reason).toBe('tool_use')
+    expect(first.usage).toMatchObject({
+      input_tokens: 1200,
+      output_tokens: 30,
+      cache_read_input_tokens: 0,
+    })
+    expect(first.content.map((block) => block.type)).toEqual(['thinking', 'text', 'tool_use'])
+    expect(first.content[0]).toMatchObject({
+      type: 'thinking',
+      thinking: 'The user wants echo.',
+      signature: 'ccr:oai',
+    })
+    expect(first.content[2]).toMatchObject({
+      type: 'tool_use',
+      id: 'call_1',
+      name: 'Bash',
+      input: { command: 'echo hello', description: 'Print hello' },
+    })
+    expect(JSON.parse(upstream.seen[0]?.body ?? '')).toMatchObject({
+      reasoning_effort: 'low',
+      stream: true,
+      stream_options: { include_usage: true },
+    })
+
+    const second = await client.messages.create({
+      model: 'claude-opus-5-5',
+      max_tokens: 1000,
+      messages: [
+        { role: 'user', content: 'Run echo hello' },
+        { role: 'assistant', content: first.content },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'hello' }],
+        },
+      ],
+    })
+    expect(second.content).toEqual([
+      { type: 'text', text: 'The command printed hello.' },
+    ] as typeof second.content)
+    expect(second.usage).toMatchObject({
+      input_tokens: 500,
+      cache_read_input_tokens: 1000,
+      output_tokens: 7,
+    })
+    const sent = JSON.parse(upstream.seen[1]?.body ?? '')
+    expect(sent.messages.slice(-2)).toEqual([
+      {
+        role: 'assistant',
+        content: 'Running it.',
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: {
+              name: 'Bash',
+              arguments: '{"command":"echo hello","description":"Print hello"}',
+            },
+          },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'hello' },
+    ])
+  })
+
+  test('the SSE is framed exactly, with an input-token estimate in message_start', async () => {
+    using upstream = fakeOpenAI(() => ({
+      text: 'Hi!',
+      usage: { prompt_tokens: 9, completion_tokens: 2 },
+    }))
+    await using router = testRouter(configFor(upstream.url))
+    const response = await fetch(`${router.url}/v1/messages`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      body: JSON.stringify({
+        model: 'x',
+        max_tokens: 50,
+        stream: true,
+        messages: [{ role: 'user', content: 'Say hi to the whole wide world' }],
+      }),
+    })
+    expect(response.headers.get('content-type')).toBe('text/event-stream')
+    const text = await response.text()
+    const frames = text
+      .trimEnd()
+      .split('\n\n')
+      .map((frame) => frame.split('\n'))
+    for (const frame of frames) {
+      expect(frame).toHaveLength(2)
+      const [event = '', data = ''] = frame
+      expect(event).toStartWith('event: ')
+      expect(data).toStartWith('data: ')
+      expect(JSON.parse(data.slice(6)).type).toBe(event.slice(7))
+    }
+    const types = frames.map((frame) => frame[0]?.slice(7))
+    expect(types).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ])
+    const start = JSON.parse(frames[0]?.[1]?.slice(6) ?? '{}')
+    expect(start.message.usage.input_tokens).toBeGreaterThan(5)
+    const delta = JSON.parse(frames[4]?.[1]?.slice(6) ?? '{}')
+    expect(delta).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: {
+        input_tokens: 9,
+        output_tokens: 2,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    })
+  })
+})
+
+describe('provider failures', () => {
+  test('a provider rejecting its key is a 403 naming it; 429 keeps retry-after; 503 stays 503', async () => {
+    const statuses = [401, 429, 503]
+    using upstream = fakeOpenAI((_body, index) => ({
+      status: statuses[index] ?? 500,
+      headers: { 'retry-after': '3' },
+    }))
+    await using router = testRouter(configFor(upstream.url))
+    const results = []
+    for (let round = 0; round < 3; round++) {
+      const response = await fetch(`${router.url}/v1/messages`, {
+        method: 'POST',
+        headers: claudeHeaders,
+        body: JSON.stringify({
+          model: 'x',
+          max_tokens: 5,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      })
+      results.push({
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        body: await response.json(),
+      })
+    }
+    expect(results).toEqual([
+      {
+        status: 403,
+        retryAfter: null,
+        body: {
+          type: 'error',
+          error: {
+            type: 'permission_error',
+            message:
+              'Provider "oai" rejected ccr\'s request with HTTP 401: fake error 401 (check Providers[].api_key of "oai" in ccr\'s config.json; this is not about Claude Code\'s own login)',
+          },
+        },
+      },
+      {
+        status: 429,
+        retryAfter: '3',
+        body: {
+          type: 'error',
+          error: {
+            type: 'rate_limit_error',
+            message: 'Provider "oai" answered HTTP 429: fake error 429',
+          },
+        },
+      },
+      {
+        status: 503,
+        retryAfter: '3',
+        body: {
+          type: 'error',
+          error: { type: 'api_error', message: 'Provider "oai" answered HTTP 503: fake error 503' },
+        },
+      },
+    ])
+  })
+
+  test('a stream that breaks off ends with an error event, not a silent success', async () => {
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+    using upstream = fakeUpstream(
+      () =>
+        new Response(chunk({ role: 'assistant', content: 'Half an ans' }), {
+          headers: { 'content-type': 'text/event-stream' },
+        }),
+    )
+    await using router = testRouter(configFor(upstream.url))
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
+    const stream = client.messages.stream({
+      model: 'x',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'hi' }],
+    })
+    const failure = await stream.finalMessage().then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(failure).toBeInstanceOf(Anthropic.APIError)
+    expect(String((failure as Error).message)).toContain(
+      'without finish_reason or [DONE]: the answer is incomplete',
+    )
+  })
+
+  test('the client going away cancels the provider stream', async () => {
+    const cancelled = Promise.withResolvers<void>()
+    const encoder = new TextEncoder()
+    using upstream = fakeUpstream(
+      () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(
+                encoder.encode(
+                  `data: ${JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'thinking hard' } }] })}\n\n`,
+                ),
+              )
+            },
+            cancel() {
+              cancelled.resolve()
+            },
+          }),
+          { headers: { 'content-type': 'text/event-stream' } },
+        ),
+    )
+    await using router = testRouter(configFor(upstream.url))
+    const client = new AbortController()
+    const response = await fetch(`${router.url}/v1/messages`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      signal: client.signal,
+      body: JSON.stringify({
+        model: 'x',
+        max_tokens: 5,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    })
+    await response.body!.getReader().read()
+    client.abort()
+    await cancelled.promise
+    expect(upstream.seen).toHaveLength(1)
+  })
+
+  test('a client that stops reading does not make ccr buffer the provider without bound', async () => {
+    const encoder = new TextEncoder()
+    const piece = encoder.encode(
+      `data: ${JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'x'.repeat(1000) } }] })}\n\n`,
+    )
+    let pulledBytes = 0
+    let lastPull = Date.now()
+    using upstream = fakeUpstream(
+      () =>
+        new Response(
+          new ReadableStream(
+            {
+              pull(controller) {
+                pulledBytes += piece.length
+                lastPull = Date.now()
+                controller.enqueue(piece)
+              },
+            },
+            { highWaterMark: 1 },
+          ),
+          { headers: { 'content-type': 'text/event-stream' } },
+        ),
+    )
+    await using router = testRouter(configFor(upstream.url))
+    const abort = new AbortController()
+    const response = await fetch(`${router.url}/v1/messages`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      signal: abort.signal,
+      body: JSON.stringify({
+        model: 'x',
+        max_tokens: 5,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    })
+    await response.body!.getReader().read()
+    // The provider would produce forever; once the client stops reading, the pulls stall.
+    const deadline = Date.now() + 20_000
+    while (Date.now() - lastPull < 500 && Date.now() < deadline) await Bun.sleep(50)
+    expect(Date.now() - lastPull).toBeGreaterThanOrEqual(500)
+    expect(pulledBytes).toBeLessThan(64 * 1024 * 1024)
+    abort.abort()
+  }, 30_000)
+})
+
+describe('the rest of the API surface', () => {
+  test('count_tokens answers from a local estimate, cached per piece of content', async () => {
+    await using router = testRouter(configFor('http://127.0.0.1:9'))
+    const body = JSON.parse(
+      fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json'),
+    )
+    const count = async (request: unknown) => {
+      const response = await fetch(`${router.url}/v1/messages/count_tokens`, {
+        method: 'POST',
+        headers: claudeHeaders,
+        body: JSON.stringify(request),
+      })
+      return ((await response.json()) as { input_tokens: number }).input_tokens
+    }
+    const whole = await count(body)
+    // Claude Code's own provider reported 12387 input tokens for this request.
+    expect(whole).toBeGreaterThan(12387 * 0.8)
+    expect(whole).toBeLessThan(12387 * 1.25)
+    const grown = await count({
+      ...body,
+      messages: [...body.messages, { role: 'user', content: 'one more question' }],
+    })
+    expect(grown - whole).toBeGreaterThan(3)
+    expect(grown - whole).toBeLessThan(15)
+    const sdk = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
+    expect(
+      (
+        await sdk.messages.countTokens({
+          model: 'x',
+          messages: [{ role: 'user', content: 'hello there' }],
+        })
+      ).input_tokens,
+    ).toBeGreaterThan(0)
+  })
+
+  test('GET /v1/models lists every provider,model in Anthropic format', async () => {
+    await using router = testRouter({
+      Providers: [
+        {
+          name: 'a',
+          api_base_url: 'http://127.0.0.1:9/v1/chat/completions',
+          models: ['m1', { id: 'm2', max_output_tokens: 10 }],
+        },
+        { name: 'b', api_base_url: 'http://127.0.0.1:9/v1/messages', models: ['claude-x'] },
+      ],
+    })
+    const sdk = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
+    const page = await sdk.models.list()
+    expect(page.data.map((model) => [model.id, model.display_name, model.type])).toEqual([
+      ['a,m1', 'm1 (a)', 'model'],
+      ['a,m2', 'm2 (a)', 'model'],
+      ['b,claude-x', 'claude-x (b)', 'model'],
+    ])
+  })
+})
