@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'bun:test'
+import { createTokenCounter, loadTokenizer } from '../../src/tokens/counter.ts'
+import { estimateInputTokens } from '../../src/tokens/estimate.ts'
+import { fixtureBody } from '../helpers.ts'
+
+describe('token estimates', () => {
+  test('a conversation that grows by one message costs only that message', () => {
+    const counted: string[] = []
+    const counter = createTokenCounter((text) => {
+      counted.push(text)
+      return Math.ceil(text.length / 4)
+    })
+    const request = JSON.parse(
+      fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json'),
+    )
+    const first = estimateInputTokens(request, counter)
+    const textsFirstTime = counted.length
+    expect(textsFirstTime).toBeGreaterThan(20)
+
+    counted.length = 0
+    const question = 'And now list the files in this directory, please, with their sizes.'
+    const grown = {
+      ...request,
+      messages: [...request.messages, { role: 'user', content: question }],
+    }
+    const second = estimateInputTokens(grown, counter)
+    // Only the new message was tokenized: short texts (tool names) are counted directly, not cached.
+    expect(counted.filter((text) => text.length >= 64)).toEqual([question])
+    expect(second - first).toBe(4 + Math.ceil(question.length / 4))
+  })
+
+  test('the cache keeps the most recently used texts, within its bound', () => {
+    let calls = 0
+    const counter = createTokenCounter(() => ++calls, 2)
+    const [a, b, c] = ['a', 'b', 'c'].map((letter) => letter.repeat(100)) as [
+      string,
+      string,
+      string,
+    ]
+    counter.count(a)
+    counter.count(b)
+    counter.count(a) // a is now the most recent
+    counter.count(c) // evicts b
+    expect(counter.size).toBe(2)
+    expect(calls).toBe(3)
+    counter.count(a)
+    expect(calls).toBe(3)
+    counter.count(b)
+    expect(calls).toBe(4)
+  })
+
+  test('o200k counts a real Claude Code request close to what the provider reported', async () => {
+    const counter = createTokenCounter(await loadTokenizer())
+    const request = JSON.parse(
+      fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json'),
+    )
+    const estimate = estimateInputTokens(request, counter)
+    // The mock Anthropic API reported 12387 input tokens for this request.
+    expect(Math.abs(estimate / 12387 - 1)).toBeLessThan(0.2)
+  })
+})
