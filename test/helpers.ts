@@ -9,6 +9,9 @@ import { createLogger, type LogRecord } from '../src/observability/log.ts'
 import { createRedactor } from '../src/observability/redact.ts'
 import { listen, type RunningServer } from '../src/server/serve.ts'
 import { createTokenCounter, loadTokenizer } from '../src/tokens/counter.ts'
+import { createSessionMemory } from '../src/router/sessions.ts'
+import { createProjectConfigs } from '../src/router/project-config.ts'
+import type { LoadedCustomRouter } from '../src/router/custom-router.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 export const mainEntry = join(repoRoot, 'src', 'main.ts')
@@ -161,7 +164,7 @@ const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countTe
 /** A real router on 127.0.0.1 port 0 with an in-memory config and a log that tests can read. */
 export function testRouter(
   config: unknown,
-  options: { level?: LogRecord['level'] } = {},
+  options: { level?: LogRecord['level']; customRouter?: LoadedCustomRouter } = {},
 ): {
   url: string
   records: LogRecord[]
@@ -183,6 +186,9 @@ export function testRouter(
     {
       config: holder,
       tokens: () => tokenizer,
+      sessions: createSessionMemory(),
+      projects: createProjectConfigs({ log, recheckMs: 0 }),
+      customRouter: () => options.customRouter,
       log,
       redact: redactor.text,
       version: '0.0.0-test',

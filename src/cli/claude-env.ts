@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts'
 import type { Env } from '../config/file.ts'
+import { backgroundMarker } from '../router/signals.ts'
 
 /** Variables that would send Claude Code around the router, removed from its environment. */
 const bypassVariables = [
@@ -29,6 +30,8 @@ export function routerEnvironment(
   >,
   url: string,
   env: Env,
+  /** The directory Claude Code works in, sent as `x-ccr-project` for per-project routing. */
+  project?: string,
 ): RouterEnvironment {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
   const set: Record<string, string> = {
@@ -40,8 +43,19 @@ export function routerEnvironment(
     NO_PROXY: withHosts(env.NO_PROXY ?? env.no_proxy, [host, '127.0.0.1', 'localhost']),
   }
   set.no_proxy = set.NO_PROXY ?? ''
-  if (config.ANTHROPIC_SMALL_FAST_MODEL !== undefined)
-    set.ANTHROPIC_SMALL_FAST_MODEL = config.ANTHROPIC_SMALL_FAST_MODEL
+  // Claude Code's small/fast calls get a name the router recognises as background work.
+  const background = config.ANTHROPIC_SMALL_FAST_MODEL ?? backgroundMarker
+  for (const key of ['ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL'] as const) {
+    if ((env[key] ?? '') === '' || config.ANTHROPIC_SMALL_FAST_MODEL !== undefined)
+      set[key] = background
+  }
+  if (project !== undefined) {
+    // Claude Code's format: one "Name: value" per line, added to every request.
+    const existing = (env.ANTHROPIC_CUSTOM_HEADERS ?? '')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !/^x-ccr-project\s*:/i.test(line))
+    set.ANTHROPIC_CUSTOM_HEADERS = [...existing, `x-ccr-project: ${project}`].join('\n')
+  }
   if (config.NON_INTERACTIVE_MODE) {
     Object.assign(set, { CI: 'true', FORCE_COLOR: '0', NODE_NO_READLINE: '1', TERM: 'dumb' })
   }

@@ -33,7 +33,10 @@ export const code: Command = async (context) => {
     daemonLog: context.paths.daemonLog,
   })
 
-  const env = applyEnvironment(context.env, routerEnvironment(config, url, context.env))
+  const env = applyEnvironment(
+    context.env,
+    routerEnvironment(config, url, context.env, process.cwd()),
+  )
   const child = Bun.spawn([claude, ...context.args], {
     env,
     stdio: [config.NON_INTERACTIVE_MODE ? 'ignore' : 'inherit', 'inherit', 'inherit'],

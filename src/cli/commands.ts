@@ -38,6 +38,11 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'ccr code [claude arguments…]',
     load: async () => (await import('./code.ts')).code,
   },
+  route: {
+    summary: 'Show where a request would go and why, without calling any provider',
+    usage: 'ccr route <request.json> [--project <dir>] [--json]',
+    load: async () => (await import('./route.ts')).routeCommand,
+  },
   activate: {
     summary: 'Print shell exports that point claude and Agent SDK apps at the router',
     usage: 'eval "$(ccr activate)"',

@@ -7,6 +7,9 @@ import { createConsoleSink } from '../observability/log-console.ts'
 import { createFileSink } from '../observability/log-file.ts'
 import { createRedactor } from '../observability/redact.ts'
 import { createTokenCounter, loadTokenizer } from '../tokens/counter.ts'
+import { createSessionMemory } from '../router/sessions.ts'
+import { createProjectConfigs } from '../router/project-config.ts'
+import { followCustomRouter } from '../router/follow-custom-router.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { listen } from '../server/serve.ts'
 import { ensureServer } from '../service/daemon.ts'
@@ -81,6 +84,8 @@ async function runServer(
 
   // The tokenizer takes ~200 ms to load: start now, without holding up /health.
   const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countText))
+  const customRouter = followCustomRouter({ home: context.paths.home, log })
+  customRouter.sync(active.config)
   let draining = false
   let running
   try {
@@ -88,6 +93,9 @@ async function runServer(
       {
         config: holder,
         tokens: () => tokenizer,
+        sessions: createSessionMemory(),
+        projects: createProjectConfigs({ log }),
+        customRouter: customRouter.current,
         log,
         redact: redactor.text,
         version: context.version,
@@ -113,7 +121,10 @@ async function runServer(
     holder,
     log,
     reported,
-    onReload: (next) => redactor.setSecrets(next.secrets),
+    onReload: (next) => {
+      redactor.setSecrets(next.secrets)
+      customRouter.sync(next.config)
+    },
   })
 
   const signal = await new Promise<string>((resolve) => {
@@ -122,6 +133,7 @@ async function runServer(
   })
   draining = true
   watcher.close()
+  customRouter.close()
   log.info(`${signal}: no new requests; waiting for in-flight requests to finish`, {
     graceMs: shutdownGraceMs,
   })

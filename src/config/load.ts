@@ -106,9 +106,14 @@ function overridePort(
  */
 function checkReferences(value: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = []
-  const { Providers: providers, Router: router } = value as {
+  const {
+    Providers: providers,
+    Router: router,
+    fallback,
+  } = value as {
     Providers?: unknown
     Router?: unknown
+    fallback?: unknown
   }
   const names = Array.isArray(providers)
     ? providers.map((provider: unknown) => (provider as { name?: unknown } | null)?.name)
@@ -125,14 +130,26 @@ function checkReferences(value: unknown): ConfigProblem[] {
       })
     } else seen.set(name.toLowerCase(), index)
   })
-  if (typeof router !== 'object' || router === null) return problems
-  for (const [slot, reference] of Object.entries(router)) {
+  const references: [string, unknown][] = []
+  if (typeof router === 'object' && router !== null) {
+    for (const [slot, value] of Object.entries(router)) {
+      if (slot === 'aliases' && typeof value === 'object' && value !== null) {
+        for (const [alias, target] of Object.entries(value))
+          references.push(...routeReferences(`Router.aliases.${alias}`, target))
+      } else references.push(...routeReferences(`Router.${slot}`, value))
+    }
+  }
+  if (typeof fallback === 'object' && fallback !== null) {
+    for (const [slot, value] of Object.entries(fallback))
+      references.push(...routeReferences(`fallback.${slot}`, value))
+  }
+  for (const [path, reference] of references) {
     if (typeof reference !== 'string' || !reference.includes(',')) continue
-    const provider = reference.slice(0, reference.indexOf(',')).trim().toLowerCase()
-    if (!seen.has(provider)) {
+    const provider = reference.slice(0, reference.indexOf(','))
+    if (!seen.has(provider.trim().toLowerCase())) {
       problems.push({
-        path: `Router.${slot}`,
-        message: `no provider is named "${reference.slice(0, reference.indexOf(','))}"`,
+        path,
+        message: `no provider is named "${provider}"`,
         hint:
           seen.size === 0
             ? 'add the provider to Providers first'
@@ -141,6 +158,12 @@ function checkReferences(value: unknown): ConfigProblem[] {
     }
   }
   return problems
+}
+
+/** The references of a route value (a string or a list), each with its path. */
+function routeReferences(path: string, value: unknown): [string, unknown][] {
+  if (Array.isArray(value)) return value.map((item, index) => [`${path}[${index}]`, item])
+  return [[path, value]]
 }
 
 function unusedKeyWarnings(record: Record<string, unknown>): string[] {

@@ -152,46 +152,89 @@ export const ProviderConfig = Type.Object(
 )
 export type ProviderConfig = Static<typeof ProviderConfig>
 
-const ModelRef = (description: string, inactive?: string) =>
-  Type.Optional(
-    Type.String({
-      pattern: '^[^,]+,.+$',
-      description,
-      hint: 'a "<provider>,<model>" reference, e.g. "deepseek,deepseek-chat"',
-      ...(inactive === undefined ? {} : { inactive }),
-    }),
-  )
+const modelRefHint = 'a "<provider>,<model>" reference, e.g. "deepseek,deepseek-chat"'
 
-const routingNotYet =
-  'this version routes every request to Router.default or an explicit "<provider>,<model>"'
+/** One `"<provider>,<model>"` reference. */
+export const ModelRef = Type.String({ pattern: '^[^,]+,.+$', hint: modelRefHint })
+
+/** A route: one reference, or a list whose first entry serves and the rest are fallbacks in order. */
+export const RouteRef = Type.Union([ModelRef, Type.Array(ModelRef, { minItems: 1 })], {
+  hint: `${modelRefHint}, or a list of them (the first serves, the rest are fallbacks)`,
+})
+export type RouteRef = Static<typeof RouteRef>
+
+const Slot = (description: string) =>
+  Type.Optional(Type.Union(RouteRef.anyOf, { description, hint: RouteRef.hint }))
+
+const Effort = Type.Union(
+  [
+    Type.Literal('low'),
+    Type.Literal('medium'),
+    Type.Literal('high'),
+    Type.Literal('xhigh'),
+    Type.Literal('max'),
+  ],
+  { hint: 'one of low, medium, high, xhigh, max' },
+)
+
+/** When a request counts as "the user asked for harder thinking" (the `think` slot). */
+export const ThinkTriggers = Type.Object(
+  {
+    effort: Type.Union([Effort, Type.Literal('never')], {
+      default: 'high',
+      description:
+        '`output_config.effort` at or above this level counts (`/effort`, and `ultrathink`, which ' +
+        "Claude Code sends as `xhigh`), except Claude Code's own default for the model: `medium` " +
+        'for Claude models, `high` for other names. `never` turns this off.',
+      hint: 'one of low, medium, high, xhigh, max, never',
+    }),
+    budgetTokens: Type.Integer({
+      minimum: 1,
+      default: 32000,
+      description:
+        'An explicit `thinking.budget_tokens` at or above this counts. Claude Code sends 31999 on ' +
+        'every turn of older models, so the default only catches larger, deliberate budgets.',
+    }),
+    planMode: Type.Boolean({
+      default: true,
+      description:
+        'Claude Code\'s plan mode ("Plan mode is active" in the latest user turn) counts.',
+    }),
+  },
+  { additionalProperties: true, default: {} },
+)
+export type ThinkTriggers = Static<typeof ThinkTriggers>
 
 export const RouterConfig = Type.Object(
   {
-    default: ModelRef('Where requests go unless a rule says otherwise.'),
-    background: ModelRef(
-      "Claude Code's small background calls (titles and the like).",
-      `Router.background is accepted but not used yet: ${routingNotYet}`,
+    default: Slot('Where requests go unless a rule says otherwise.'),
+    background: Slot(
+      "Claude Code's small background calls: session titles and the like. `ccr code` marks them " +
+        '(the haiku/small-fast model becomes `ccr-background`); for a plain `claude`, a model name ' +
+        'containing `haiku`, or a request with no tools asking for JSON-schema output, counts.',
     ),
-    think: ModelRef(
-      'Turns where the user asked for harder thinking.',
-      `Router.think is accepted but not used yet: ${routingNotYet}`,
-    ),
-    longContext: ModelRef(
-      'Requests above `longContextThreshold` tokens.',
-      `Router.longContext is accepted but not used yet: ${routingNotYet}`,
+    think: Slot('Turns where the user asked for harder thinking (see `thinkTriggers`).'),
+    thinkTriggers: ThinkTriggers,
+    longContext: Slot(
+      'Requests whose token estimate is above `longContextThreshold`, and every later request of ' +
+        'a session whose provider-reported input went above it (a session that went long stays long).',
     ),
     longContextThreshold: Type.Integer({
       minimum: 1,
       default: 60000,
       description: 'Token estimate above which `longContext` applies.',
     }),
-    webSearch: ModelRef(
-      "Requests that carry Anthropic's web-search tool.",
-      `Router.webSearch is accepted but not used yet: ${routingNotYet}`,
+    webSearch: Slot("Requests that carry Anthropic's web-search server tool (`web_search_*`)."),
+    image: Slot(
+      'Requests with an image in the latest user turn (tool results included) when the model ' +
+        'chosen otherwise has `"vision": false` in its model entry.',
     ),
-    image: ModelRef(
-      'Requests with an image in the latest user turn.',
-      `Router.image is accepted but not used yet: ${routingNotYet}`,
+    aliases: Type.Optional(
+      Type.Record(Type.String(), RouteRef, {
+        description:
+          'Claude model names mapped to routes, e.g. `{ "claude-sonnet-4-5*": "deepseek,deepseek-chat" }` ' +
+          '(`*` matches anything). Applies to `--model`, `/model` and `ANTHROPIC_MODEL` values.',
+      }),
     ),
   },
   {
@@ -257,11 +300,16 @@ export const Config = Type.Object(
     ),
     CUSTOM_ROUTER_PATH: Type.Optional(
       Type.String({
-        description: 'A JS/TS module that picks the route for a request.',
-        inactive:
-          'CUSTOM_ROUTER_PATH is accepted but not used yet: custom routers arrive with the routing work',
+        description:
+          'A JS or TS module whose default export picks a route: `(input, config) => "<provider>,<model>" | null`. ' +
+          'Reloaded when the file changes; if it throws, times out or answers nonsense, the built-in rules decide.',
       }),
     ),
+    CUSTOM_ROUTER_TIMEOUT_MS: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description: 'How long the custom router may take before the built-in rules decide.',
+    }),
     REWRITE_SYSTEM_PROMPT: Type.Optional(
       Type.String({
         description: "Path to a text file replacing Claude Code's main system prompt (CCR v1).",
@@ -280,11 +328,12 @@ export const Config = Type.Object(
     }),
     Router: RouterConfig,
     fallback: Type.Optional(
-      Type.Record(Type.String(), Type.Array(Type.String()), {
+      Type.Record(Type.String(), Type.Array(ModelRef), {
         description:
-          'Per slot, the `"<provider>,<model>"` candidates to try when the first one fails (CCR v2).',
-        inactive:
-          'fallback is accepted but not used yet: fallback chains arrive with the routing work',
+          "CCR v2's fallbacks: per slot (`default`, `background`, `think`, `longContext`, `webSearch`, " +
+          '`image`, `explicit`), the `"<provider>,<model>"` candidates to try, in order, when the ' +
+          'chosen one fails before answering (unreachable, timeout, 408, 429, 5xx). A slot written as ' +
+          'a list in `Router` has its fallbacks there too.',
       }),
     ),
     transformers: Type.Optional(

@@ -116,7 +116,11 @@ export const isContentBlock = (value: unknown): value is ContentBlock =>
   contentBlockCheck.Check(value)
 
 /** Any block on the wire: only its `type` is checked at the edge. */
-export const WireBlock = Open({ type: Type.String() })
+export const WireBlock = Type.Intersect([
+  Type.Object({ type: Type.String() }),
+  // Its other fields are typed as unknown (not absent), so code reading them must narrow.
+  Type.Record(Type.String(), Type.Unknown()),
+])
 export type WireBlock = Static<typeof WireBlock>
 
 export const MessageParam = Open({

@@ -1,79 +1,249 @@
-import { RouterError } from '../lib/errors.ts'
 import type { ActiveConfig } from '../config/active.ts'
-import type { ProviderSettings } from '../config/providers.ts'
+import { modelEntry, type ProviderSettings } from '../config/providers.ts'
+import type { RouteRef, RouterConfig } from '../config/schema.ts'
+import { RouterError } from '../lib/errors.ts'
+import type { RouteFacts } from './types.ts'
 
-/** Where a request goes, and why. */
-export interface RouteDecision {
+/** Which rule decided. */
+export type Slot =
+  | 'custom'
+  | 'explicit'
+  | 'subagent'
+  | 'alias'
+  | 'background'
+  | 'longContext'
+  | 'webSearch'
+  | 'think'
+  | 'image'
+  | 'default'
+
+/** A provider and model to try. */
+export interface Candidate {
   provider: ProviderSettings
   model: string
-  /** The config slot that decided (`default`, …) or `explicit` for a `provider,model` request. */
-  slot: string
+  /** As written: `"<provider>,<model>"`. */
+  reference: string
+}
+
+/** Where a request goes, why, and where it goes next if that fails. */
+export interface RouteDecision {
+  slot: Slot
   reason: string
+  /** The first serves; the rest are fallbacks, in order. */
+  candidates: [Candidate, ...Candidate[]]
+}
+
+type RoutingConfig = Pick<ActiveConfig, 'providers'> & {
+  config: Pick<ActiveConfig['config'], 'Router' | 'fallback'>
 }
 
 /**
- * Picks the provider and model for a request: an explicit `"<provider>,<model>"` model string
- * (Claude Code's `/model`, `--model`, `ANTHROPIC_MODEL`) is honoured as given, and naming a
- * provider that does not exist is an error rather than a silent detour; anything else goes to
- * `Router.default`.
+ * The decision, in this order: the custom router's answer; an explicit `"<provider>,<model>"`
+ * (`/model`, `--model`, `ANTHROPIC_MODEL`); a subagent tag; an alias for the Claude model
+ * name; background work; long context (this request, or the session so far); web search;
+ * a request for harder thinking; the default. A rule whose slot is not configured passes.
+ * Last, an image the chosen model cannot see moves the request to the `image` slot.
  */
-export function route(
-  model: string,
-  config: Pick<ActiveConfig, 'config' | 'providers'>,
-): RouteDecision {
-  if (model.includes(',')) {
-    const explicit = resolveReference(model, config)
-    if (explicit === undefined) {
-      const known = [...config.providers.values()].map((provider) => provider.name).join(', ')
-      throw new RouterError('route_not_found', {
-        status: 400,
-        errorType: 'invalid_request_error',
-        message: `ccr has no provider named "${model.slice(0, model.indexOf(','))}" (model "${model}")`,
-        hint:
-          known === ''
-            ? 'add the provider to Providers in config.json'
-            : `known providers: ${known}`,
-      })
+export function route(facts: RouteFacts, config: RoutingConfig, custom?: string): RouteDecision {
+  const router = config.config.Router
+  const explain = (
+    slot: Slot,
+    reason: string,
+    value: RouteRef | undefined,
+  ): RouteDecision | undefined => {
+    if (value === undefined) return undefined
+    return { slot, reason, candidates: candidatesFor(slot, value, config) }
+  }
+  const skipped: string[] = []
+  const rule = (slot: Slot, reason: string | undefined, value: RouteRef | undefined) => {
+    if (reason === undefined) return undefined
+    if (value === undefined) {
+      skipped.push(`${reason}, but Router.${slot} is not set`)
+      return undefined
     }
-    return { ...explicit, slot: 'explicit', reason: `the request asked for "${model}"` }
+    return explain(slot, reason, value)
   }
-  const fallback = config.config.Router.default ?? firstModel(config)
-  if (fallback === undefined) {
+
+  const chosen =
+    (custom === undefined
+      ? undefined
+      : explain('custom', `the custom router chose "${custom}"`, custom)) ??
+    explicitRoute(facts.requestedModel, config) ??
+    (facts.subagentModel === undefined
+      ? undefined
+      : explain(
+          'subagent',
+          `the subagent's <CCR-SUBAGENT-MODEL> tag names "${facts.subagentModel}"`,
+          facts.subagentModel,
+        )) ??
+    aliasRoute(facts.requestedModel, router, config) ??
+    rule(
+      'background',
+      facts.background === undefined ? undefined : `background work: ${facts.background}`,
+      router.background,
+    ) ??
+    rule(
+      'longContext',
+      longContextReason(facts, router.longContextThreshold),
+      router.longContext,
+    ) ??
+    rule(
+      'webSearch',
+      facts.webSearch ? 'the web-search tool is offered' : undefined,
+      router.webSearch,
+    ) ??
+    rule(
+      'think',
+      facts.think === undefined ? undefined : `harder thinking asked for: ${facts.think}`,
+      router.think,
+    ) ??
+    defaultRoute(config, skipped)
+
+  return withImageRule(chosen, facts, router, config)
+}
+
+function longContextReason(facts: RouteFacts, threshold: number): string | undefined {
+  if (facts.tokenEstimate > threshold)
+    return `about ${facts.tokenEstimate} input tokens, above ${threshold}`
+  const session = facts.sessionInputTokens
+  if (session !== undefined && session > threshold)
+    return `this session already used ${session} input tokens, above ${threshold}`
+  return undefined
+}
+
+function explicitRoute(model: string, config: RoutingConfig): RouteDecision | undefined {
+  if (!model.includes(',')) return undefined
+  const candidate = resolveReference(model, config)
+  if (candidate === undefined) {
+    const known = [...config.providers.values()].map((provider) => provider.name).join(', ')
     throw new RouterError('route_not_found', {
       status: 400,
       errorType: 'invalid_request_error',
-      message:
-        'ccr has no route for this request: Router.default is not set and no provider lists a model',
-      hint: 'set Router.default to "<provider>,<model>" in config.json',
+      message: `ccr has no provider named "${model.slice(0, model.indexOf(','))}" (model "${model}")`,
+      hint:
+        known === '' ? 'add the provider to Providers in config.json' : `known providers: ${known}`,
     })
   }
-  const target = resolveReference(fallback, config)
-  if (target === undefined) {
-    throw new RouterError('route_not_found', {
-      status: 400,
-      errorType: 'invalid_request_error',
-      message: `ccr cannot route to "${fallback}": no provider by that name`,
-    })
+  return {
+    slot: 'explicit',
+    reason: `the request asked for "${model}"`,
+    candidates: [candidate, ...fallbacksFor('explicit', config, [candidate])],
   }
-  return { ...target, slot: 'default', reason: 'Router.default' }
 }
 
-function resolveReference(
-  reference: string,
-  config: Pick<ActiveConfig, 'providers'>,
-): { provider: ProviderSettings; model: string } | undefined {
-  const comma = reference.indexOf(',')
-  const provider = config.providers.get(reference.slice(0, comma).trim().toLowerCase())
-  // "deepseek," names the provider only: its first listed model.
-  const model = reference.slice(comma + 1).trim() || provider?.models[0]?.id
-  if (provider === undefined || model === undefined) return undefined
-  return { provider, model }
-}
-
-function firstModel(config: Pick<ActiveConfig, 'providers'>): string | undefined {
-  for (const provider of config.providers.values()) {
-    const model = provider.models[0]
-    if (model !== undefined) return `${provider.name},${model.id}`
+function aliasRoute(
+  model: string,
+  router: RouterConfig,
+  config: RoutingConfig,
+): RouteDecision | undefined {
+  for (const [pattern, target] of Object.entries(router.aliases ?? {})) {
+    if (matchesPattern(model, pattern)) {
+      return {
+        slot: 'alias',
+        reason: `Router.aliases maps "${model}" (as "${pattern}")`,
+        candidates: candidatesFor('alias', target, config),
+      }
+    }
   }
   return undefined
+}
+
+/** `*` matches any run of characters; everything else matches itself, ignoring case. */
+export function matchesPattern(value: string, pattern: string): boolean {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
+  return new RegExp(`^${source}$`, 'i').test(value)
+}
+
+function defaultRoute(config: RoutingConfig, skipped: string[]): RouteDecision {
+  const note = skipped.length === 0 ? '' : ` (${skipped.join('; ')})`
+  const value = config.config.Router.default
+  if (value !== undefined)
+    return {
+      slot: 'default',
+      reason: `Router.default${note}`,
+      candidates: candidatesFor('default', value, config),
+    }
+  for (const provider of config.providers.values()) {
+    const model = provider.models[0]
+    if (model === undefined) continue
+    const candidate = { provider, model: model.id, reference: `${provider.name},${model.id}` }
+    return {
+      slot: 'default',
+      reason: `the first configured model, as Router.default is not set${note}`,
+      candidates: [candidate],
+    }
+  }
+  throw new RouterError('route_not_found', {
+    status: 400,
+    errorType: 'invalid_request_error',
+    message:
+      'ccr has no route for this request: Router.default is not set and no provider lists a model',
+    hint: 'set Router.default to "<provider>,<model>" in config.json, or run `ccr init`',
+  })
+}
+
+function withImageRule(
+  chosen: RouteDecision,
+  facts: RouteFacts,
+  router: RouterConfig,
+  config: RoutingConfig,
+): RouteDecision {
+  if (!facts.images || router.image === undefined || chosen.slot === 'image') return chosen
+  const [first] = chosen.candidates
+  if (modelEntry(first.provider, first.model).vision !== false) return chosen
+  return {
+    slot: 'image',
+    reason: `an image in the latest turn, which ${first.reference} cannot see ("vision": false); it would have gone there by ${chosen.slot}`,
+    candidates: candidatesFor('image', router.image, config),
+  }
+}
+
+/** A slot's route, then its fallbacks: the rest of a list in `Router`, then `fallback.<slot>`. */
+function candidatesFor(
+  slot: Slot,
+  value: RouteRef,
+  config: RoutingConfig,
+): [Candidate, ...Candidate[]] {
+  const references = typeof value === 'string' ? [value] : value
+  const resolved = references
+    .map((reference) => resolveReference(reference, config))
+    .filter((candidate) => candidate !== undefined)
+  const [first, ...rest] = resolved
+  if (first === undefined) {
+    throw new RouterError('route_not_found', {
+      status: 400,
+      errorType: 'invalid_request_error',
+      message: `ccr cannot route to ${references.map((reference) => `"${reference}"`).join(', ')}: no provider by that name`,
+    })
+  }
+  const chain = [first, ...rest]
+  return [first, ...rest, ...fallbacksFor(slot, config, chain)]
+}
+
+function fallbacksFor(slot: Slot, config: RoutingConfig, already: Candidate[]): Candidate[] {
+  const seen = new Set(already.map((candidate) => candidate.reference.toLowerCase()))
+  const result: Candidate[] = []
+  for (const reference of config.config.fallback?.[slot] ?? []) {
+    const candidate = resolveReference(reference, config)
+    if (candidate === undefined || seen.has(candidate.reference.toLowerCase())) continue
+    seen.add(candidate.reference.toLowerCase())
+    result.push(candidate)
+  }
+  return result
+}
+
+/** `"<provider>,<model>"` → a candidate; `"<provider>,"` means the provider's first model. */
+export function resolveReference(
+  reference: string,
+  config: Pick<ActiveConfig, 'providers'>,
+): Candidate | undefined {
+  const comma = reference.indexOf(',')
+  if (comma < 0) return undefined
+  const provider = config.providers.get(reference.slice(0, comma).trim().toLowerCase())
+  const model = reference.slice(comma + 1).trim() || provider?.models[0]?.id
+  if (provider === undefined || model === undefined) return undefined
+  return { provider, model, reference: `${provider.name},${model}` }
 }

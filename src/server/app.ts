@@ -8,13 +8,11 @@ import { isAuthorized, isForeignOrigin } from './auth.ts'
 import { healthRoutes } from './health.ts'
 import { messagesRoutes } from './messages.ts'
 import { modelsRoutes } from './models.ts'
-import type { TokenCounter } from '../tokens/counter.ts'
+import type { ProxyDeps } from '../proxy.ts'
 import { requestIdFrom } from './request-id.ts'
 
-export interface AppDeps {
+export interface AppDeps extends ProxyDeps {
   config: ConfigSource
-  /** The token counter, once its tokenizer has loaded. */
-  tokens: () => Promise<TokenCounter>
   log: Logger
   /** Masks known secrets in text that leaves the process. */
   redact: (text: string) => string

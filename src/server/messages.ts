@@ -15,9 +15,11 @@ export function messagesRoutes(deps: ControllerDeps) {
     .post(
       '/v1/messages',
       async ({ request }) => {
+        const startedAt = performance.now()
         const { log } = deps.contextOf(request)
+        const body = await request.text()
         return handleMessages(
-          { body: await request.text(), headers: request.headers, signal: request.signal, log },
+          { body, headers: request.headers, signal: request.signal, log, startedAt },
           deps,
         )
       },
@@ -27,7 +29,7 @@ export function messagesRoutes(deps: ControllerDeps) {
           summary: 'Create a message (Anthropic Messages API)',
           description:
             'Routed to a configured provider and translated as needed. The response carries ' +
-            'x-ccr-provider, x-ccr-model and x-ccr-slot.',
+            'x-ccr-provider, x-ccr-model, x-ccr-slot, x-ccr-reason and x-ccr-attempts.',
         },
       },
     )

@@ -96,15 +96,8 @@ describe('parseConfig', () => {
     expect(loaded.warnings).toEqual([
       'OPENAI_API_KEY is a pre-1.0 CCR key that nothing reads; put keys in Providers[].api_key',
       'plugins (CCR v2 token-speed plugin) is accepted but not used by this version',
-      'CUSTOM_ROUTER_PATH is accepted but not used yet: custom routers arrive with the routing work',
       'REWRITE_SYSTEM_PROMPT is accepted but not used by this version',
       'forceUseImageAgent is accepted but not used by this version',
-      'Router.background is accepted but not used yet: this version routes every request to Router.default or an explicit "<provider>,<model>"',
-      'Router.think is accepted but not used yet: this version routes every request to Router.default or an explicit "<provider>,<model>"',
-      'Router.longContext is accepted but not used yet: this version routes every request to Router.default or an explicit "<provider>,<model>"',
-      'Router.webSearch is accepted but not used yet: this version routes every request to Router.default or an explicit "<provider>,<model>"',
-      'Router.image is accepted but not used yet: this version routes every request to Router.default or an explicit "<provider>,<model>"',
-      'fallback is accepted but not used yet: fallback chains arrive with the routing work',
       'transformers is accepted but not loaded: ccr plugins replace CCR transformers',
       'StatusLine is accepted but not used by this version',
       'Providers[0].transformer: "deepseek" is not applied by this version',
@@ -123,8 +116,12 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'info',
       API_TIMEOUT_MS: 600000,
       NON_INTERACTIVE_MODE: false,
+      CUSTOM_ROUTER_TIMEOUT_MS: 1000,
       Providers: [],
-      Router: { longContextThreshold: 60000 },
+      Router: {
+        longContextThreshold: 60000,
+        thinkTriggers: { effort: 'high', budgetTokens: 32000, planMode: true },
+      },
     })
     expect(loaded.warnings).toEqual([])
   })
@@ -186,7 +183,7 @@ describe('parseConfig', () => {
       {
         path: 'Router.think',
         message:
-          'expected a "<provider>,<model>" reference, e.g. "deepseek,deepseek-chat", got "deepseek"',
+          'expected a "<provider>,<model>" reference, e.g. "deepseek,deepseek-chat", or a list of them (the first serves, the rest are fallbacks), got "deepseek"',
       },
       {
         path: 'Providers[3].name',

@@ -1,0 +1,95 @@
+/**
+ * What the usage tap learns from a response body, and how it reads Anthropic's usage and error
+ * shapes out of JSON it cannot trust: a tap must never throw, so everything arrives as
+ * `unknown` and is narrowed field by field.
+ */
+
+/** Token counts as the final message has them; a counter the wire leaves out counts as 0. */
+export interface TokenUsage {
+  input_tokens: number
+  output_tokens: number
+  cache_read_input_tokens: number
+  cache_creation_input_tokens: number
+}
+
+/** An Anthropic error: its `type` (`overloaded_error`, `api_error`, …) and message. */
+export interface ErrorSummary {
+  type: string
+  message: string
+}
+
+/** What one body said once it ended; `usage` and the rest are absent when it never said. */
+export interface BodyObservation {
+  /** The body held a whole answer: `message_stop`, or a complete JSON message. */
+  complete: boolean
+  error?: ErrorSummary
+  usage?: TokenUsage
+  stopReason?: string | null
+  model?: string
+  /** `now()` when the first content delta (text, thinking or tool input) went by. */
+  firstTokenAt?: number
+}
+
+/** Watches the bytes of one body as they pass, without holding on to them. */
+export interface BodyObserver {
+  /** Must not throw: the bytes have already gone to the client. */
+  observe(bytes: Uint8Array): void
+  /** The verdict; called once, when the body has ended one way or another. */
+  end(): BodyObservation
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * `previous` updated by the counters present in `value`, as the SDK accumulates a stream:
+ * `message_delta` usage carries whole-message totals, so a counter that is there overrides and
+ * one that is missing or null keeps its earlier value.
+ *
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#event-types
+ * @see https://github.com/anthropics/anthropic-sdk-typescript/blob/main/src/lib/MessageStream.ts
+ */
+export function mergeUsage(
+  previous: TokenUsage | undefined,
+  value: unknown,
+): TokenUsage | undefined {
+  if (!isRecord(value)) return previous
+  const base = previous ?? {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+  }
+  return {
+    input_tokens: numberOr(value.input_tokens, base.input_tokens),
+    output_tokens: numberOr(value.output_tokens, base.output_tokens),
+    cache_read_input_tokens: numberOr(value.cache_read_input_tokens, base.cache_read_input_tokens),
+    cache_creation_input_tokens: numberOr(
+      value.cache_creation_input_tokens,
+      base.cache_creation_input_tokens,
+    ),
+  }
+}
+
+/**
+ * The `error` of an Anthropic error envelope (a JSON body or an `error` event's data).
+ *
+ * @see https://docs.anthropic.com/en/api/errors
+ */
+export function errorOf(envelope: Record<string, unknown>): ErrorSummary | undefined {
+  const error = envelope.error
+  if (!isRecord(error)) return undefined
+  const type = typeof error.type === 'string' ? error.type : 'api_error'
+  const message = typeof error.message === 'string' ? error.message : ''
+  return { type, message }
+}
+
+/** A `stop_reason` as sent: a string, or null while the answer is still running. */
+export function stopReasonOf(value: unknown): string | null | undefined {
+  return typeof value === 'string' || value === null ? value : undefined
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback
+}

@@ -1,0 +1,85 @@
+import { RouterError, messageOf } from '../lib/errors.ts'
+import type { Logger } from '../observability/log.ts'
+import type { Candidate } from '../router/route.ts'
+import { adapters } from './registry.ts'
+import type { ProviderCall } from './types.ts'
+
+/** One try: which candidate, and what came of it (an HTTP status, or an error code). */
+export interface Attempt {
+  reference: string
+  outcome: string
+}
+
+export type CallBase = Omit<ProviderCall, 'provider' | 'model'>
+
+/**
+ * Tries the candidates in order, each with the request converted for its protocol. A failure
+ * before the provider answered (unreachable, timeout, 408, 429, 5xx) moves to the next one;
+ * any other failure, or the last one's, is final. When every candidate failed, the error
+ * lists each attempt and why. Once a provider answers, its response is the response: after
+ * the first byte, failures travel inside the stream.
+ */
+export async function sendWithFallback(
+  candidates: readonly Candidate[],
+  base: CallBase,
+  log: Logger,
+): Promise<{ response: Response; served: Candidate; attempts: Attempt[] }> {
+  const attempts: Attempt[] = []
+  const failures: string[] = []
+  for (const [index, candidate] of candidates.entries()) {
+    try {
+      const response = await adapters[candidate.provider.protocol]({
+        ...base,
+        provider: candidate.provider,
+        model: candidate.model,
+      })
+      attempts.push({ reference: candidate.reference, outcome: String(response.status) })
+      return { response, served: candidate, attempts }
+    } catch (error) {
+      if (base.signal.aborted) throw error
+      attempts.push({ reference: candidate.reference, outcome: outcomeOf(error) })
+      failures.push(`${candidate.reference}: ${messageOf(error)}`)
+      const next = candidates[index + 1]
+      if (next === undefined || !shouldFallBack(error)) {
+        if (attempts.length === 1) throw error
+        throw allFailed(error, failures)
+      }
+      log.warn('falling back', {
+        failed: candidate.reference,
+        next: next.reference,
+        error: messageOf(error),
+      })
+    }
+  }
+  throw new RouterError('route_not_found', { status: 400, message: 'no route to try' })
+}
+
+/** Worth another provider: the provider could not be reached, timed out, or was busy or broken. */
+export function shouldFallBack(error: unknown): boolean {
+  if (!(error instanceof RouterError)) return false
+  if (error.code === 'upstream_unreachable' || error.code === 'upstream_timeout') return true
+  return (
+    error.code === 'upstream_error' &&
+    (error.status === 408 || error.status === 429 || error.status >= 500)
+  )
+}
+
+function outcomeOf(error: unknown): string {
+  if (error instanceof RouterError)
+    return error.code === 'upstream_error' || error.code === 'upstream_auth'
+      ? String(error.status)
+      : error.code
+  return 'error'
+}
+
+function allFailed(last: unknown, failures: string[]): RouterError {
+  const status = last instanceof RouterError ? last.status : 502
+  const retryAfter = last instanceof RouterError ? last.retryAfter : undefined
+  return new RouterError('upstream_error', {
+    status,
+    retryable: true,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+    message: `Every route failed (${failures.length} tried): ${failures.map((failure, index) => `${index + 1}) ${failure}`).join('; ')}`,
+    cause: last,
+  })
+}
