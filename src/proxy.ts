@@ -60,19 +60,17 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     project,
     subagentModel: tagged?.model,
   })
-  const custom = await deps
-    .customRouter()
-    ?.decide(
-      {
-        body: request,
-        tokenCount: inputTokens,
-        sessionId: facts.sessionId,
-        project,
-        headers: safeHeaders(call.headers),
-        facts,
-      },
-      active.config,
-    )
+  const custom = await deps.customRouter()?.decide(
+    {
+      body: request,
+      tokenCount: inputTokens,
+      sessionId: facts.sessionId,
+      project,
+      headers: safeHeaders(call.headers),
+      facts,
+    },
+    active.config,
+  )
   const customRoute =
     custom !== undefined && resolveReference(custom.route, active) !== undefined
       ? custom.route
@@ -116,6 +114,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       call.log.info('done', {
         provider: served.provider.name,
         model: served.model,
+        attempts: attempts.map((attempt) => `${attempt.reference} ${attempt.outcome}`),
         status: summary.status,
         complete: summary.complete,
         failure: summary.failure,

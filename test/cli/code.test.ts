@@ -69,16 +69,21 @@ describe('ccr code', () => {
       '--not-ours',
       '',
     ]
-    const result = await runCli(['code', ...args], {
-      CCR_HOME: home.home,
-      CLAUDE_PATH: claude,
-      FAKE_CLAUDE_OUT: out,
-      FAKE_CLAUDE_EXIT: '7',
-      ANTHROPIC_API_KEY: 'sk-ant-from-the-shell',
-      CLAUDE_CODE_USE_BEDROCK: '1',
-      NO_PROXY: 'internal.example',
-      HTTP_PROXY: 'http://127.0.0.1:9',
-    })
+    const result = await runCli(
+      ['code', ...args],
+      {
+        CCR_HOME: home.home,
+        CLAUDE_PATH: claude,
+        FAKE_CLAUDE_OUT: out,
+        FAKE_CLAUDE_EXIT: '7',
+        ANTHROPIC_API_KEY: 'sk-ant-from-the-shell',
+        CLAUDE_CODE_USE_BEDROCK: '1',
+        NO_PROXY: 'internal.example',
+        HTTP_PROXY: 'http://127.0.0.1:9',
+        ANTHROPIC_CUSTOM_HEADERS: 'x-team: a',
+      },
+      { cwd: home.home },
+    )
     expect(result.exitCode).toBe(7)
     const [run] = runsOf(home.home)
     expect(run?.argv).toEqual(args)
@@ -91,6 +96,10 @@ describe('ccr code', () => {
       NO_PROXY: 'internal.example,127.0.0.1,localhost,::1',
     })
     expect(run?.env.ANTHROPIC_API_KEY).toBeUndefined()
+    // Background calls are marked for the router, and the project is named on every request.
+    expect(run?.env.ANTHROPIC_DEFAULT_HAIKU_MODEL).toBe('ccr-background')
+    expect(run?.env.ANTHROPIC_SMALL_FAST_MODEL).toBe('ccr-background')
+    expect(run?.env.ANTHROPIC_CUSTOM_HEADERS).toBe(`x-team: a\nx-ccr-project: ${home.home}`)
     expect(run?.env.CLAUDE_CODE_USE_BEDROCK).toBeUndefined()
     // The router answered Claude Code, through HTTP_PROXY's exemption for loopback.
     expect(run?.health?.pid).toBeNumber()

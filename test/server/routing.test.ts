@@ -1,0 +1,303 @@
+import { describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createLogger } from '../../src/observability/log.ts'
+import { createRedactor } from '../../src/observability/redact.ts'
+import { createCustomRouter } from '../../src/router/custom-router.ts'
+import { fakeOpenAI } from '../fake-openai.ts'
+import { fakeUpstream, fixtureBody, sse, tempHome, testRouter, waitFor } from '../helpers.ts'
+
+const anthropicAnswer = (text: string, inputTokens = 10) =>
+  Response.json({
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'm',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: inputTokens, output_tokens: 1 },
+  })
+
+const ask = (url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({
+      model: 'claude-opus-5-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+      ...body,
+    }),
+  })
+
+describe('fallback', () => {
+  test('a 503 before the first byte moves to the next candidate; the headers name both attempts', async () => {
+    using failing = fakeUpstream(() =>
+      Response.json(
+        { type: 'error', error: { type: 'api_error', message: 'down for maintenance' } },
+        { status: 503 },
+      ),
+    )
+    using backup = fakeOpenAI(() => ({ text: 'from the backup' }))
+    await using router = testRouter({
+      Providers: [
+        { name: 'first', api_base_url: `${failing.url}/v1/messages`, models: ['a'] },
+        { name: 'backup', api_base_url: `${backup.url}/v1/chat/completions`, models: ['b'] },
+      ],
+      Router: { default: ['first,a', 'backup,b'] },
+    })
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
+    const { data, response } = await client.messages
+      .create({
+        model: 'claude-opus-5-5',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+      .withResponse()
+    expect(data.content).toEqual([{ type: 'text', text: 'from the backup' }] as typeof data.content)
+    expect(response.headers.get('x-ccr-provider')).toBe('backup')
+    expect(response.headers.get('x-ccr-attempts')).toBe('first,a 503; backup,b 200')
+    expect(failing.seen).toHaveLength(1)
+    expect(backup.seen).toHaveLength(1)
+    const fellBack = router.records.find((record) => record.msg === 'falling back')
+    expect(fellBack?.fields).toMatchObject({ failed: 'first,a', next: 'backup,b' })
+  })
+
+  test('the fallback key of CCR v2, and one error listing every attempt when all fail', async () => {
+    using busy = fakeUpstream(() =>
+      Response.json(
+        { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } },
+        { status: 429, headers: { 'retry-after': '9' } },
+      ),
+    )
+    await using router = testRouter({
+      Providers: [
+        { name: 'one', api_base_url: `${busy.url}/v1/messages`, models: ['a'] },
+        { name: 'two', api_base_url: 'http://127.0.0.1:9/v1/messages', models: ['b'] },
+        { name: 'three', api_base_url: `${busy.url}/v1/messages`, models: ['c'] },
+      ],
+      Router: { default: 'one,a' },
+      fallback: { default: ['two,b', 'three,c'] },
+    })
+    const response = await ask(router.url, {})
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('9')
+    const body = (await response.json()) as { error: { type: string; message: string } }
+    expect(body.error.type).toBe('rate_limit_error')
+    expect(body.error.message).toMatch(
+      /^Every route failed \(3 tried\): 1\) one,a: Provider "one" answered HTTP 429: slow down; 2\) two,b: ccr could not reach provider "two" at http:\/\/127\.0\.0\.1:9\/v1\/messages: .+; 3\) three,c: Provider "three" answered HTTP 429: slow down$/,
+    )
+  })
+
+  test('a 400 is the provider refusing this request: no fallback', async () => {
+    using refusing = fakeUpstream(() =>
+      Response.json(
+        { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } },
+        { status: 400 },
+      ),
+    )
+    using backup = fakeUpstream(() => anthropicAnswer('never'))
+    await using router = testRouter({
+      Providers: [
+        { name: 'one', api_base_url: `${refusing.url}/v1/messages`, models: ['a'] },
+        { name: 'two', api_base_url: `${backup.url}/v1/messages`, models: ['b'] },
+      ],
+      Router: { default: ['one,a', 'two,b'] },
+    })
+    expect((await ask(router.url, {})).status).toBe(400)
+    expect(backup.seen).toHaveLength(0)
+  })
+})
+
+describe('explanation', () => {
+  test('the headers and the log line say which rule decided and why', async () => {
+    using upstream = fakeUpstream(() => anthropicAnswer('ok'))
+    await using router = testRouter({
+      Providers: [
+        { name: 'up', api_base_url: `${upstream.url}/v1/messages`, models: ['main', 'cheap'] },
+      ],
+      Router: { default: 'up,main', background: 'up,cheap' },
+    })
+    const title = JSON.parse(
+      fixtureBody('interactive-title', '02-bg-session-title-stream.request.json'),
+    )
+    const response = await ask(router.url, { ...title, stream: false })
+    expect(response.headers.get('x-ccr-slot')).toBe('background')
+    expect(response.headers.get('x-ccr-reason')).toBe(
+      "background work: no tools and a JSON-schema answer, the shape of Claude Code's session titles",
+    )
+    expect(response.headers.get('x-ccr-model')).toBe('cheap')
+    const line = router.records.find((record) => record.msg === 'route')
+    expect(line?.fields).toMatchObject({
+      slot: 'background',
+      candidates: ['up,cheap'],
+      requested: 'claude-opus-5-5',
+    })
+    expect(line?.fields.requestId).toBe(response.headers.get('x-request-id') ?? '')
+  })
+
+  test('a session that went long stays on the long-context route', async () => {
+    using upstream = fakeUpstream((request) =>
+      anthropicAnswer('ok', JSON.parse(request.body).model === 'main' ? 70000 : 80000),
+    )
+    await using router = testRouter({
+      Providers: [
+        { name: 'up', api_base_url: `${upstream.url}/v1/messages`, models: ['main', 'wide'] },
+      ],
+      Router: { default: 'up,main', longContext: 'up,wide', longContextThreshold: 60000 },
+    })
+    const session = { 'x-claude-code-session-id': 'session-42' }
+    const first = await ask(router.url, {}, session)
+    await first.json()
+    expect(first.headers.get('x-ccr-slot')).toBe('default')
+    // The provider reported 70000 input tokens for the first turn: the session is long now.
+    await waitFor(
+      () => router.records.find((record) => record.msg === 'done'),
+      'the first response to finish',
+    )
+    const second = await ask(router.url, {}, session)
+    expect(second.headers.get('x-ccr-slot')).toBe('longContext')
+    expect(second.headers.get('x-ccr-reason')).toBe(
+      'this session already used 70000 input tokens, above 60000',
+    )
+    expect(
+      (await ask(router.url, {}, { 'x-claude-code-session-id': 'another' })).headers.get(
+        'x-ccr-slot',
+      ),
+    ).toBe('default')
+  })
+
+  test('a subagent tag routes the request and never reaches the provider', async () => {
+    using upstream = fakeUpstream(
+      () =>
+        new Response(sse([{ type: 'message_stop' }]), {
+          headers: { 'content-type': 'text/event-stream' },
+        }),
+    )
+    await using router = testRouter({
+      Providers: [
+        { name: 'up', api_base_url: `${upstream.url}/v1/messages`, models: ['main', 'reviewer'] },
+      ],
+      Router: { default: 'up,main' },
+    })
+    const response = await ask(router.url, {
+      system: [
+        {
+          type: 'text',
+          text: 'You review code.\n<CCR-SUBAGENT-MODEL>up,reviewer</CCR-SUBAGENT-MODEL>\nBe terse.',
+        },
+      ],
+      stream: true,
+    })
+    await response.text()
+    expect(response.headers.get('x-ccr-slot')).toBe('subagent')
+    const sent = JSON.parse(upstream.seen[0]?.body ?? '')
+    expect(sent.model).toBe('reviewer')
+    expect(sent.system).toEqual([{ type: 'text', text: 'You review code.\nBe terse.' }])
+  })
+})
+
+describe('per-project routing', () => {
+  test('<project>/.claude-code-router/config.json overrides Router for requests naming the project', async () => {
+    using upstream = fakeUpstream(() => anthropicAnswer('ok'))
+    using project = tempHome()
+    await using router = testRouter({
+      Providers: [
+        { name: 'up', api_base_url: `${upstream.url}/v1/messages`, models: ['global', 'local'] },
+      ],
+      Router: { default: 'up,global' },
+    })
+    mkdirSync(join(project.home, '.claude-code-router'))
+    writeFileSync(
+      join(project.home, '.claude-code-router', 'config.json'),
+      '{ // this repo uses the local model\n Router: { default: "up,local" } }',
+    )
+    expect(
+      (await ask(router.url, {}, { 'x-ccr-project': project.home })).headers.get('x-ccr-model'),
+    ).toBe('local')
+    expect((await ask(router.url, {})).headers.get('x-ccr-model')).toBe('global')
+    expect(
+      (await ask(router.url, {}, { 'x-ccr-project': '/no/such/project' })).headers.get(
+        'x-ccr-model',
+      ),
+    ).toBe('global')
+    // An invalid project file is reported and ignored.
+    writeFileSync(
+      join(project.home, '.claude-code-router', 'config.json'),
+      '{ Router: { default: 42 } }',
+    )
+    expect(
+      (await ask(router.url, {}, { 'x-ccr-project': project.home })).headers.get('x-ccr-model'),
+    ).toBe('global')
+    expect(
+      router.records.some((record) => record.level === 'warn' && record.msg.includes('not used')),
+    ).toBe(true)
+  })
+})
+
+describe('custom router', () => {
+  test('decides when it answers; a broken one never takes the server down', async () => {
+    using upstream = fakeUpstream(() => anthropicAnswer('ok'))
+    using home = tempHome()
+    const file = join(home.home, 'custom-router.js')
+    writeFileSync(
+      file,
+      'module.exports = async function (req) { return req.tokenCount > 5 ? "up,custom" : null }\n',
+    )
+    const records: { msg: string }[] = []
+    const log = createLogger({
+      level: () => 'info',
+      sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
+      redactor: createRedactor(),
+    })
+    const customRouter = createCustomRouter({
+      path: file,
+      cacheDirectory: join(home.home, 'cache'),
+      log,
+      timeoutMs: 200,
+    })
+    await customRouter.ready()
+    await using router = testRouter(
+      {
+        Providers: [
+          { name: 'up', api_base_url: `${upstream.url}/v1/messages`, models: ['main', 'custom'] },
+        ],
+        Router: { default: 'up,main' },
+      },
+      { customRouter },
+    )
+    const long = {
+      messages: [
+        { role: 'user', content: 'a question long enough to count for more than five tokens' },
+      ],
+    }
+    expect((await ask(router.url, long)).headers.get('x-ccr-slot')).toBe('custom')
+    expect(
+      (await ask(router.url, { messages: [{ role: 'user', content: 'hi' }] })).headers.get(
+        'x-ccr-slot',
+      ),
+    ).toBe('default')
+
+    const before = customRouter.version
+    writeFileSync(file, 'module.exports = function () { throw new Error("router bug") }\n')
+    await waitFor(() => (customRouter.version !== before ? true : undefined), 'the reload')
+    for (let round = 0; round < 3; round++) {
+      const response = await ask(router.url, long)
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ccr-slot')).toBe('default')
+    }
+    expect(
+      records.filter(
+        (record) =>
+          record.msg.includes('router bug') || JSON.stringify(record).includes('router bug'),
+      ),
+    ).toHaveLength(1)
+
+    writeFileSync(file, 'module.exports = function ( {\n')
+    await customRouter.ready()
+    expect((await ask(router.url, long)).status).toBe(200)
+    customRouter.close()
+  })
+})
