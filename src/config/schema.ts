@@ -85,6 +85,21 @@ export const ModelEntry = Type.Object(
     vision: Type.Optional(
       Type.Boolean({ description: 'Whether the model accepts images (default true).' }),
     ),
+    price: Type.Optional(
+      Type.Object(
+        {
+          input: Type.Number({ minimum: 0 }),
+          output: Type.Number({ minimum: 0 }),
+          cache_read: Type.Optional(Type.Number({ minimum: 0 })),
+          cache_write: Type.Optional(Type.Number({ minimum: 0 })),
+        },
+        {
+          additionalProperties: true,
+          description:
+            'USD per million tokens, over the built-in price table. Local servers cost 0 without it.',
+        },
+      ),
+    ),
     documents: Type.Optional(
       Type.Boolean({
         description: 'Whether the model accepts PDF files as `file` parts (default false).',
@@ -245,6 +260,87 @@ export const RouterConfig = Type.Object(
 )
 export type RouterConfig = Static<typeof RouterConfig>
 
+const CacheSettings = {
+  enabled: Type.Optional(Type.Boolean({ description: 'Whether answers are cached.' })),
+  ttlSeconds: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'How long an answer stays usable.' }),
+  ),
+}
+
+/** The exact-match response cache. */
+export const CacheConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Off unless enabled.' }),
+    ttlSeconds: Type.Integer({
+      minimum: 1,
+      default: 3600,
+      description: 'How long an answer stays usable.',
+    }),
+    maxEntries: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description: 'Beyond this, the least recently used answers go.',
+    }),
+    maxMegabytes: Type.Number({
+      minimum: 0,
+      default: 50,
+      description: 'Beyond this size, the least recently used answers go.',
+    }),
+    includeSampled: Type.Boolean({
+      default: false,
+      description:
+        'Also cache requests that sample at random (a `temperature` above 0, or none given, which ' +
+        "means the provider's default; Claude Code never sets one). Off: only `temperature: 0` is cached.",
+    }),
+    slots: Type.Record(Type.String(), Type.Object(CacheSettings, { additionalProperties: true }), {
+      default: {},
+      description:
+        'Per routing slot (`background`, `default`, …): `{ "enabled": …, "ttlSeconds": … }` over the global settings.',
+    }),
+  },
+  {
+    additionalProperties: true,
+    default: {},
+    description: 'The response cache, in the SQLite store.',
+  },
+)
+export type CacheConfig = Static<typeof CacheConfig>
+
+const BudgetLimits = {
+  daily: Type.Optional(
+    Type.Number({ minimum: 0, description: 'USD per day (local midnight to midnight).' }),
+  ),
+  monthly: Type.Optional(Type.Number({ minimum: 0, description: 'USD per calendar month.' })),
+}
+
+/** Spending limits, counted from the ledger. */
+export const BudgetsConfig = Type.Object(
+  {
+    ...BudgetLimits,
+    projects: Type.Record(
+      Type.String(),
+      Type.Object(BudgetLimits, { additionalProperties: true }),
+      {
+        default: {},
+        description:
+          'Per project directory (absolute path, as `ccr code` reports it): its own daily and monthly limits.',
+      },
+    ),
+    onExceed: Type.Union([Type.Literal('refuse'), ModelRef], {
+      default: 'refuse',
+      description:
+        'At 100%: `refuse` with an error that names the limit and when it resets, or a cheaper `"<provider>,<model>"` to switch to.',
+      hint: '"refuse" or a "<provider>,<model>" reference',
+    }),
+  },
+  {
+    additionalProperties: true,
+    description:
+      'At 80% of a limit ccr warns (log and `x-ccr-budget` header); at 100% it does what `onExceed` says.',
+  },
+)
+export type BudgetsConfig = Static<typeof BudgetsConfig>
+
 export const Config = Type.Object(
   {
     PORT: Type.Integer({
@@ -336,6 +432,8 @@ export const Config = Type.Object(
           'a list in `Router` has its fallbacks there too.',
       }),
     ),
+    Cache: CacheConfig,
+    Budgets: Type.Optional(BudgetsConfig),
     transformers: Type.Optional(
       Type.Array(Type.Object({ path: Type.String() }, { additionalProperties: true }), {
         description: 'CCR custom transformer modules (`[{ "path": "...", "options": {...} }]`).',

@@ -10,6 +10,8 @@ export interface TokenUsage {
   output_tokens: number
   cache_read_input_tokens: number
   cache_creation_input_tokens: number
+  /** Of the output, tokens spent thinking, when the provider says (`output_tokens_details`). */
+  thinking_tokens?: number
 }
 
 /** An Anthropic error: its `type` (`overloaded_error`, `api_error`, …) and message. */
@@ -69,6 +71,7 @@ export function mergeUsage(
       value.cache_creation_input_tokens,
       base.cache_creation_input_tokens,
     ),
+    ...thinkingOf(value.output_tokens_details, base.thinking_tokens),
   }
 }
 
@@ -92,4 +95,10 @@ export function stopReasonOf(value: unknown): string | null | undefined {
 
 function numberOr(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback
+}
+
+function thinkingOf(details: unknown, previous: number | undefined): { thinking_tokens?: number } {
+  const value = isRecord(details) ? details.thinking_tokens : undefined
+  const tokens = typeof value === 'number' && Number.isFinite(value) ? value : previous
+  return tokens === undefined ? {} : { thinking_tokens: tokens }
 }

@@ -14,6 +14,8 @@ export interface Usage {
   output_tokens: number
   cache_creation_input_tokens?: number | null
   cache_read_input_tokens?: number | null
+  /** Of the output, the tokens spent thinking (Anthropic's thinking-token-count beta). */
+  output_tokens_details?: { thinking_tokens: number }
 }
 
 export type OutputBlock =

@@ -1,5 +1,6 @@
 import type { ActiveConfig } from '../config/active.ts'
-import { modelEntry, type ProviderSettings } from '../config/providers.ts'
+import type { ProviderSettings } from '../config/providers.ts'
+import { effectiveModel } from '../pricing/catalog.ts'
 import type { RouteRef, RouterConfig } from '../config/schema.ts'
 import { RouterError } from '../lib/errors.ts'
 import type { RouteFacts } from './types.ts'
@@ -193,7 +194,7 @@ function withImageRule(
 ): RouteDecision {
   if (!facts.images || router.image === undefined || chosen.slot === 'image') return chosen
   const [first] = chosen.candidates
-  if (modelEntry(first.provider, first.model).vision !== false) return chosen
+  if (effectiveModel(first.provider, first.model).vision !== false) return chosen
   return {
     slot: 'image',
     reason: `an image in the latest turn, which ${first.reference} cannot see ("vision": false); it would have gone there by ${chosen.slot}`,

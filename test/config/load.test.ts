@@ -122,6 +122,14 @@ describe('parseConfig', () => {
         longContextThreshold: 60000,
         thinkTriggers: { effort: 'high', budgetTokens: 32000, planMode: true },
       },
+      Cache: {
+        enabled: false,
+        ttlSeconds: 3600,
+        maxEntries: 1000,
+        maxMegabytes: 50,
+        includeSampled: false,
+        slots: {},
+      },
     })
     expect(loaded.warnings).toEqual([])
   })

@@ -16,10 +16,13 @@ export function convertUsage(usage: ChatUsage): Usage {
   const missed = usage.prompt_cache_miss_tokens
   const prompt =
     usage.prompt_tokens ?? (missed === undefined || missed === null ? 0 : missed + cached)
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0
   return {
     input_tokens: Math.max(0, prompt - cached),
     output_tokens: usage.completion_tokens ?? 0,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
+    // Claude Code reads reasoning counts here (the thinking-token-count beta).
+    ...(reasoning > 0 ? { output_tokens_details: { thinking_tokens: reasoning } } : {}),
   }
 }

@@ -1,4 +1,4 @@
-import { modelEntry } from '../../config/providers.ts'
+import { effectiveModel } from '../../pricing/catalog.ts'
 import { RouterError } from '../../lib/errors.ts'
 import { encodeEvents, withPings } from '../../protocol/sse.ts'
 import { postUpstream } from '../http.ts'
@@ -8,7 +8,8 @@ import type { ProviderAdapter } from '../types.ts'
 import { upstreamError } from '../upstream-error.ts'
 import { ChatChunk, ChatCompletion } from './api.ts'
 import { convertRequest } from './convert-request.ts'
-import { messageToEvents, toAnthropicMessage } from './convert-response.ts'
+import { messageToEvents } from '../../protocol/message-events.ts'
+import { toAnthropicMessage } from './convert-response.ts'
 import { toAnthropicEvents } from './convert-stream.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 
@@ -28,7 +29,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     request,
     model,
     provider,
-    modelEntry: modelEntry(provider, model),
+    modelEntry: effectiveModel(provider, model),
   })
   if (converted.warnings.length > 0) {
     call.log.warn('the request could not be carried over as sent', {

@@ -2,8 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import type { Message } from '../../../src/protocol/events.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { ChatCompletion } from '../../../src/providers/openai/api.ts'
+import { messageToEvents } from '../../../src/protocol/message-events.ts'
 import {
-  messageToEvents,
   toAnthropicMessage,
   type ResponseOptions,
 } from '../../../src/providers/openai/convert-response.ts'
@@ -63,7 +63,7 @@ const cases: Case[] = [
         { type: 'text', text: 'Paris.' },
       ],
       'end_turn',
-      usageOf(16, 20, 1024),
+      usageOf(16, 20, 1024, 14),
     ),
     warnings: [],
   },

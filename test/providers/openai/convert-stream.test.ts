@@ -119,7 +119,7 @@ const successes: Success[] = [
       messageStart(),
       ...thinkingBlock(0, 'The user', ' asks for 2+2.'),
       ...textBlock(1, '2 + 2', ' = 4.'),
-      ...messageEnd('end_turn', usageOf(48, 37, 1152)),
+      ...messageEnd('end_turn', usageOf(48, 37, 1152, 29)),
     ],
     message: messageOf(
       [
@@ -127,7 +127,7 @@ const successes: Success[] = [
         { type: 'text', text: '2 + 2 = 4.' },
       ],
       'end_turn',
-      usageOf(48, 37, 1152),
+      usageOf(48, 37, 1152, 29),
     ),
   },
   {
@@ -136,7 +136,7 @@ const successes: Success[] = [
       messageStart(),
       ...thinkingBlock(0, 'I should list the files.'),
       ...toolBlock(1, 'call_00_kLmNoPqRsTuVwXyZ012345', 'Bash', '{"command": "', 'ls -la"}'),
-      ...messageEnd('tool_use', usageOf(24, 48, 5376)),
+      ...messageEnd('tool_use', usageOf(24, 48, 5376, 9)),
     ],
     message: messageOf(
       [
@@ -149,7 +149,7 @@ const successes: Success[] = [
         },
       ],
       'tool_use',
-      usageOf(24, 48, 5376),
+      usageOf(24, 48, 5376, 9),
     ),
   },
   {
@@ -163,7 +163,7 @@ const successes: Success[] = [
         'Bash',
         '{"command":"bun test","description":"Run the tests"}',
       ),
-      ...messageEnd('tool_use', usageOf(928, 212, 8192)),
+      ...messageEnd('tool_use', usageOf(928, 212, 8192, 180)),
     ],
     message: messageOf(
       [
@@ -180,7 +180,7 @@ const successes: Success[] = [
         },
       ],
       'tool_use',
-      usageOf(928, 212, 8192),
+      usageOf(928, 212, 8192, 180),
     ),
   },
   {

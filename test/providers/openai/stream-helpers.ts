@@ -164,12 +164,13 @@ export function toolBlock(
   ]
 }
 
-export function usageOf(input: number, output: number, cacheRead = 0): Usage {
+export function usageOf(input: number, output: number, cacheRead = 0, thinking = 0): Usage {
   return {
     input_tokens: input,
     output_tokens: output,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cacheRead,
+    ...(thinking > 0 ? { output_tokens_details: { thinking_tokens: thinking } } : {}),
   }
 }
 
