@@ -12,6 +12,10 @@ import { createTokenCounter, loadTokenizer } from '../src/tokens/counter.ts'
 import { createSessionMemory } from '../src/router/sessions.ts'
 import { createProjectConfigs } from '../src/router/project-config.ts'
 import type { LoadedCustomRouter } from '../src/router/custom-router.ts'
+import { createBudgets } from '../src/budgets/budgets.ts'
+import { openStore } from '../src/store/db.ts'
+import { insertRows, spendSince } from '../src/store/ledger.ts'
+import { createResponseCache } from '../src/cache/response-cache.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 export const mainEntry = join(repoRoot, 'src', 'main.ts')
@@ -164,13 +168,20 @@ const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countTe
 /** A real router on 127.0.0.1 port 0 with an in-memory config and a log that tests can read. */
 export function testRouter(
   config: unknown,
-  options: { level?: LogRecord['level']; customRouter?: LoadedCustomRouter } = {},
+  options: {
+    level?: LogRecord['level']
+    customRouter?: LoadedCustomRouter
+    store?: string
+    now?: () => number
+  } = {},
 ): {
   url: string
   records: LogRecord[]
   holder: ConfigHolder
   running: RunningServer
   draining: { value: boolean }
+  store: ReturnType<typeof openStore>
+  storePath: string
 } & AsyncDisposable {
   const active = activeConfig(config)
   const holder = createConfigHolder(active)
@@ -182,6 +193,15 @@ export function testRouter(
     redactor,
   })
   const draining = { value: false }
+  // A real SQLite ledger, written at once (no batching), so tests can read it right away.
+  const storePath = options.store ?? join(mkdtempSync(join(tmpdir(), 'ccr-store-')), 'ccr.db')
+  const store = openStore(storePath)
+  const budgets = createBudgets({
+    config: () => holder.current().config.Budgets,
+    spentSince: (since, project) => spendSince(store, since, project),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  })
+  budgets.seed()
   const running = listen(
     {
       config: holder,
@@ -189,6 +209,9 @@ export function testRouter(
       sessions: createSessionMemory(),
       projects: createProjectConfigs({ log, recheckMs: 0 }),
       customRouter: () => options.customRouter,
+      budgets,
+      record: (row) => insertRows(store, [row]),
+      cache: createResponseCache({ db: store, limits: () => holder.current().config.Cache, log }),
       log,
       redact: redactor.text,
       version: '0.0.0-test',
@@ -203,8 +226,11 @@ export function testRouter(
     holder,
     running,
     draining,
+    store,
+    storePath,
     [Symbol.asyncDispose]: async () => {
       await running.server.stop(true)
+      store.close()
     },
   }
 }

@@ -33,6 +33,13 @@ export const commands: Record<string, CommandEntry> = {
     usage: 'ccr status [--json]',
     load: async () => (await import('./status.ts')).status,
   },
+  stats: {
+    summary:
+      'Cost and usage report from the ledger (--since 7d, --by model, --providers, --json, --csv)',
+    usage:
+      'ccr stats [--since 7d] [--by day|model|provider|slot|project|session] [--project <dir>] [--providers] [--json|--csv]',
+    load: async () => (await import('./stats.ts')).stats,
+  },
   code: {
     summary: 'Run Claude Code through the router (starting it if needed); arguments pass through',
     usage: 'ccr code [claude arguments…]',

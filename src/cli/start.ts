@@ -10,6 +10,7 @@ import { createTokenCounter, loadTokenizer } from '../tokens/counter.ts'
 import { createSessionMemory } from '../router/sessions.ts'
 import { createProjectConfigs } from '../router/project-config.ts'
 import { followCustomRouter } from '../router/follow-custom-router.ts'
+import { openLedger } from './start-ledger.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { listen } from '../server/serve.ts'
 import { ensureServer } from '../service/daemon.ts'
@@ -86,6 +87,7 @@ async function runServer(
   const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countText))
   const customRouter = followCustomRouter({ home: context.paths.home, log })
   customRouter.sync(active.config)
+  const ledger = openLedger({ path: context.paths.store, config: holder, log })
   let draining = false
   let running
   try {
@@ -96,6 +98,9 @@ async function runServer(
         sessions: createSessionMemory(),
         projects: createProjectConfigs({ log }),
         customRouter: customRouter.current,
+        budgets: ledger.budgets,
+        record: ledger.writer?.record,
+        cache: ledger.cache,
         log,
         redact: redactor.text,
         version: context.version,
@@ -124,6 +129,8 @@ async function runServer(
     onReload: (next) => {
       redactor.setSecrets(next.secrets)
       customRouter.sync(next.config)
+      ledger.writer?.flush()
+      ledger.budgets.seed()
     },
   })
 
@@ -138,6 +145,8 @@ async function runServer(
     graceMs: shutdownGraceMs,
   })
   const result = await running.drain(shutdownGraceMs)
+  // After the last answer: every row of this run reaches the disk.
+  ledger.close()
   log.info(
     result === 'drained'
       ? 'ccr stopped'

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'upstream_timeout'
   | 'upstream_auth'
   | 'shutting_down'
+  | 'budget_exceeded'
   | 'internal'
 
 /** The Anthropic error `type` each code is reported as. */
@@ -24,6 +25,7 @@ export type AnthropicErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
   | 'permission_error'
+  | 'billing_error'
   | 'not_found_error'
   | 'request_too_large'
   | 'rate_limit_error'

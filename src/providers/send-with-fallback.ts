@@ -4,12 +4,6 @@ import type { Candidate } from '../router/route.ts'
 import { adapters } from './registry.ts'
 import type { ProviderCall } from './types.ts'
 
-/** One try: which candidate, and what came of it (an HTTP status, or an error code). */
-export interface Attempt {
-  reference: string
-  outcome: string
-}
-
 export type CallBase = Omit<ProviderCall, 'provider' | 'model'>
 
 /**
@@ -22,9 +16,13 @@ export type CallBase = Omit<ProviderCall, 'provider' | 'model'>
 export async function sendWithFallback(
   candidates: readonly Candidate[],
   base: CallBase,
-  log: Logger,
-): Promise<{ response: Response; served: Candidate; attempts: Attempt[] }> {
-  const attempts: Attempt[] = []
+  options: {
+    log: Logger
+    /** Filled in as candidates are tried (`"<provider>,<model> <outcome>"`), failed runs included. */
+    attempts: string[]
+  },
+): Promise<{ response: Response; served: Candidate }> {
+  const { log, attempts } = options
   const failures: string[] = []
   for (const [index, candidate] of candidates.entries()) {
     try {
@@ -33,15 +31,15 @@ export async function sendWithFallback(
         provider: candidate.provider,
         model: candidate.model,
       })
-      attempts.push({ reference: candidate.reference, outcome: String(response.status) })
-      return { response, served: candidate, attempts }
+      attempts.push(`${candidate.reference} ${response.status}`)
+      return { response, served: candidate }
     } catch (error) {
       if (base.signal.aborted) throw error
-      attempts.push({ reference: candidate.reference, outcome: outcomeOf(error) })
+      attempts.push(`${candidate.reference} ${outcomeOf(error)}`)
       failures.push(`${candidate.reference}: ${messageOf(error)}`)
       const next = candidates[index + 1]
       if (next === undefined || !shouldFallBack(error)) {
-        if (attempts.length === 1) throw error
+        if (failures.length === 1) throw error
         throw allFailed(error, failures)
       }
       log.warn('falling back', {

@@ -16,6 +16,7 @@ export type Slot =
   | 'webSearch'
   | 'think'
   | 'image'
+  | 'budget'
   | 'default'
 
 /** A provider and model to try. */

@@ -16,12 +16,17 @@ export function messagesRoutes(deps: ControllerDeps) {
       '/v1/messages',
       async ({ request }) => {
         const startedAt = performance.now()
-        const { log } = deps.contextOf(request)
+        const { log, requestId } = deps.contextOf(request)
         const body = await request.text()
-        return handleMessages(
-          { body, headers: request.headers, signal: request.signal, log, startedAt },
-          deps,
-        )
+        const call = {
+          body,
+          headers: request.headers,
+          signal: request.signal,
+          log,
+          requestId,
+          startedAt,
+        }
+        return handleMessages(call, deps)
       },
       {
         parse: 'none',

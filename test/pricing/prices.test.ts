@@ -1,0 +1,101 @@
+import { describe, expect, test } from 'bun:test'
+import { anthropicListCost, costOf } from '../../src/pricing/prices.ts'
+import { catalogFacts, effectiveModel } from '../../src/pricing/catalog.ts'
+
+const million = { input: 1_000_000, output: 1_000_000, cacheRead: 0, cacheWrite: 0 }
+const provider = (
+  endpoint: string,
+  models: { id: string; price?: { input: number; output: number; cache_read?: number } }[] = [],
+) => ({ endpoint, models })
+
+describe('prices', () => {
+  test('known models, priced from the table by the provider URL (USD per million tokens)', () => {
+    // Published list prices: DeepSeek V3 $0.27 in / $1.10 out; GPT-4o $2.50 / $10; Claude Opus 4.1 $15 / $75.
+    expect(
+      costOf(provider('https://api.deepseek.com/chat/completions'), 'deepseek-chat', million),
+    ).toBeCloseTo(0.27 + 1.1, 10)
+    expect(
+      costOf(provider('https://api.openai.com/v1/chat/completions'), 'gpt-4o', million),
+    ).toBeCloseTo(2.5 + 10, 10)
+    expect(anthropicListCost('claude-opus-4-1', million)).toBeCloseTo(15 + 75, 10)
+    // Cache reads cost a tenth of input at Anthropic.
+    expect(
+      anthropicListCost('claude-opus-4-1', {
+        input: 0,
+        output: 0,
+        cacheRead: 1_000_000,
+        cacheWrite: 0,
+      }),
+    ).toBeCloseTo(1.5, 10)
+    // Long-context tiers: Claude Sonnet 4.5 above 200k input tokens costs $6 / $22.50.
+    expect(
+      anthropicListCost('claude-sonnet-4-5', {
+        input: 300_000,
+        output: 1000,
+        cacheRead: 0,
+        cacheWrite: 0,
+      }),
+    ).toBeCloseTo(0.3 * 6 + 0.001 * 22.5, 10)
+  })
+
+  test('the config overrides the table; local servers are free; unknown is null, not 0', () => {
+    const priced = provider('https://api.deepseek.com/chat/completions', [
+      { id: 'deepseek-chat', price: { input: 1, output: 2, cache_read: 0.5 } },
+    ])
+    expect(
+      costOf(priced, 'deepseek-chat', {
+        input: 1_000_000,
+        output: 1_000_000,
+        cacheRead: 1_000_000,
+        cacheWrite: 0,
+      }),
+    ).toBeCloseTo(3.5, 10)
+    expect(
+      costOf(
+        provider('http://127.0.0.1:11434/v1/chat/completions'),
+        'qwen2.5-coder:latest',
+        million,
+      ),
+    ).toBe(0)
+    expect(costOf(provider('http://localhost:1234/v1/chat/completions'), 'anything', million)).toBe(
+      0,
+    )
+    expect(
+      costOf(provider('https://api.example.com/v1/chat/completions'), 'mystery-model-9', million),
+    ).toBeNull()
+  })
+
+  test('the Anthropic baseline: Claude names only; the background marker stands for Haiku', () => {
+    expect(anthropicListCost('deepseek,deepseek-chat', million)).toBeNull()
+    expect(anthropicListCost('ccr-background', million)).toBe(
+      anthropicListCost('claude-haiku-4-5', million),
+    )
+  })
+})
+
+describe('model facts', () => {
+  test('output limits and vision from the catalog, where the config is silent', () => {
+    expect(
+      catalogFacts('https://api.deepseek.com/chat/completions', 'deepseek-chat'),
+    ).toMatchObject({ maxOutputTokens: 8192, vision: false })
+    expect(catalogFacts('https://api.openai.com/v1/chat/completions', 'gpt-4o')).toMatchObject({
+      vision: true,
+    })
+    expect(
+      catalogFacts('http://127.0.0.1:8000/v1/chat/completions', 'no-such-model'),
+    ).toBeUndefined()
+    const configured = provider('https://api.deepseek.com/chat/completions', [
+      { id: 'deepseek-chat' },
+    ])
+    expect(effectiveModel(configured, 'deepseek-chat')).toMatchObject({
+      id: 'deepseek-chat',
+      max_output_tokens: 8192,
+      vision: false,
+    })
+    const overridden = {
+      endpoint: 'https://api.deepseek.com/chat/completions',
+      models: [{ id: 'deepseek-chat', max_output_tokens: 4000 }],
+    }
+    expect(effectiveModel(overridden, 'deepseek-chat').max_output_tokens).toBe(4000)
+  })
+})
