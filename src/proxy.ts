@@ -44,8 +44,8 @@ export interface MessagesCall {
 
 export interface ProxyDeps {
   config: ConfigSource
-  /** The token counter, once its tokenizer has loaded. */
-  tokens: () => Promise<TokenCounter>
+  /** Token estimates, cached per piece of content. */
+  tokens: TokenCounter
   sessions: SessionMemory
   projects: ProjectConfigs
   /** The custom router in force, when `CUSTOM_ROUTER_PATH` is set. */
@@ -87,7 +87,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     record.streamed = request.stream === true
 
     const active = await deps.projects.configFor(deps.config.current(), project)
-    const inputTokens = estimateInputTokens(request, await deps.tokens())
+    const inputTokens = estimateInputTokens(request, deps.tokens)
     const facts = collectFacts({
       request,
       headers: call.headers,

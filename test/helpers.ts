@@ -8,7 +8,7 @@ import { createConfigHolder, type ConfigHolder } from '../src/config/watch.ts'
 import { createLogger, type LogRecord } from '../src/observability/log.ts'
 import { createRedactor } from '../src/observability/redact.ts'
 import { listen, type RunningServer } from '../src/server/serve.ts'
-import { createTokenCounter, loadTokenizer } from '../src/tokens/counter.ts'
+import { createEstimator } from '../src/tokens/counter.ts'
 import { createSessionMemory } from '../src/router/sessions.ts'
 import { createProjectConfigs } from '../src/router/project-config.ts'
 import type { LoadedCustomRouter } from '../src/router/custom-router.ts'
@@ -163,8 +163,6 @@ export function activeConfig(config: unknown, env: Record<string, string> = {}):
   )
 }
 
-const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countText))
-
 /** A real router on 127.0.0.1 port 0 with an in-memory config and a log that tests can read. */
 export function testRouter(
   config: unknown,
@@ -205,7 +203,7 @@ export function testRouter(
   const running = listen(
     {
       config: holder,
-      tokens: () => tokenizer,
+      tokens: createEstimator(),
       sessions: createSessionMemory(),
       projects: createProjectConfigs({ log, recheckMs: 0 }),
       customRouter: () => options.customRouter,

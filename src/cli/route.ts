@@ -11,7 +11,7 @@ import { createProjectConfigs } from '../router/project-config.ts'
 import { resolveReference, route } from '../router/route.ts'
 import { createSessionMemory } from '../router/sessions.ts'
 import { extractSubagentTag } from '../router/subagent-tag.ts'
-import { createTokenCounter, loadTokenizer } from '../tokens/counter.ts'
+import { createEstimator } from '../tokens/counter.ts'
 import { estimateInputTokens } from '../tokens/estimate.ts'
 import { clientConfig } from './config-for-cli.ts'
 import type { Command } from './context.ts'
@@ -53,7 +53,7 @@ export const routeCommand: Command = async (context) => {
   const facts = collectFacts({
     request,
     headers,
-    tokenEstimate: estimateInputTokens(request, createTokenCounter(await loadTokenizer())),
+    tokenEstimate: estimateInputTokens(request, createEstimator()),
     sessions,
     triggers: active.config.Router.thinkTriggers,
     project,

@@ -6,7 +6,7 @@ import { createLogger, type LogSink } from '../observability/log.ts'
 import { createConsoleSink } from '../observability/log-console.ts'
 import { createFileSink } from '../observability/log-file.ts'
 import { createRedactor } from '../observability/redact.ts'
-import { createTokenCounter, loadTokenizer } from '../tokens/counter.ts'
+import { createEstimator } from '../tokens/counter.ts'
 import { createSessionMemory } from '../router/sessions.ts'
 import { createProjectConfigs } from '../router/project-config.ts'
 import { followCustomRouter } from '../router/follow-custom-router.ts'
@@ -83,8 +83,6 @@ async function runServer(
   }
   reportWarnings(active.warnings, { log, reported })
 
-  // The tokenizer takes ~200 ms to load: start now, without holding up /health.
-  const tokenizer = loadTokenizer().then((countText) => createTokenCounter(countText))
   const customRouter = followCustomRouter({ home: context.paths.home, log })
   customRouter.sync(active.config)
   const ledger = openLedger({ path: context.paths.store, config: holder, log })
@@ -94,7 +92,7 @@ async function runServer(
     running = listen(
       {
         config: holder,
-        tokens: () => tokenizer,
+        tokens: createEstimator(),
         sessions: createSessionMemory(),
         projects: createProjectConfigs({ log }),
         customRouter: customRouter.current,

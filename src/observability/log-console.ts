@@ -17,13 +17,30 @@ export interface ConsoleSinkOptions {
   pretty: boolean
 }
 
-/** Readable lines for a terminal (`12:04:05 INFO  request done status=200 …`), JSON otherwise. */
+/**
+ * Readable lines for a terminal (`12:04:05 INFO  request done status=200 …`), JSON otherwise.
+ * Lines are gathered and written once per turn of the event loop: under load one write call
+ * carries many lines, instead of a system call per line on the request path.
+ */
 export function createConsoleSink(options: ConsoleSinkOptions): LogSink {
+  let pending: string[] = []
+  let scheduled: ReturnType<typeof setImmediate> | undefined
+  const flush = () => {
+    scheduled = undefined
+    if (pending.length === 0) return
+    const text = pending.join('')
+    pending = []
+    options.stream.write(text)
+  }
   return {
     write(record) {
-      options.stream.write(options.pretty ? prettyLine(record) : toJsonLine(record))
+      pending.push(options.pretty ? prettyLine(record) : toJsonLine(record))
+      scheduled ??= setImmediate(flush)
     },
-    async flush() {},
+    async flush() {
+      if (scheduled !== undefined) clearImmediate(scheduled)
+      flush()
+    },
   }
 }
 

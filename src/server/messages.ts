@@ -42,7 +42,7 @@ export function messagesRoutes(deps: ControllerDeps) {
       '/v1/messages/count_tokens',
       async ({ request }) => {
         const body = parseBody(CountTokensRequest, await request.text())
-        return { input_tokens: estimateInputTokens(body, await deps.tokens()) }
+        return { input_tokens: estimateInputTokens(body, deps.tokens) }
       },
       {
         parse: 'none',

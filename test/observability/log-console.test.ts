@@ -8,19 +8,25 @@ const record = {
   fields: { requestId: 'req_1', generation: 2 },
 }
 
-test('a terminal gets readable lines, anything else JSON lines', () => {
+test('a terminal gets readable lines, anything else JSON lines', async () => {
   let pretty = ''
-  createConsoleSink({ stream: { write: (text: string) => (pretty += text) }, pretty: true }).write(
-    record,
-  )
+  const terminal = createConsoleSink({
+    stream: { write: (text: string) => (pretty += text) },
+    pretty: true,
+  })
+  terminal.write(record)
+  await terminal.flush()
   // Colours aside: time, level, message, then key=value pairs.
   expect(Bun.stripANSI(pretty)).toMatch(
     /^\d\d:\d\d:\d\d WARN  config reloaded requestId=req_1 generation=2\n$/,
   )
   let plain = ''
-  createConsoleSink({ stream: { write: (text: string) => (plain += text) }, pretty: false }).write(
-    record,
-  )
+  const pipe = createConsoleSink({
+    stream: { write: (text: string) => (plain += text) },
+    pretty: false,
+  })
+  pipe.write(record)
+  await pipe.flush()
   expect(JSON.parse(plain)).toEqual({
     time: '2026-11-28T08:30:05.000Z',
     level: 'warn',
@@ -28,4 +34,23 @@ test('a terminal gets readable lines, anything else JSON lines', () => {
     requestId: 'req_1',
     generation: 2,
   })
+})
+
+test('lines written in one turn leave in one write, in order', async () => {
+  const writes: string[] = []
+  const sink = createConsoleSink({
+    stream: { write: (text: string) => writes.push(text) },
+    pretty: false,
+  })
+  sink.write({ ...record, msg: 'one' })
+  sink.write({ ...record, msg: 'two' })
+  expect(writes).toEqual([])
+  await new Promise((resolve) => setImmediate(resolve))
+  expect(writes).toHaveLength(1)
+  expect(
+    writes[0]
+      ?.split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line).msg),
+  ).toEqual(['one', 'two'])
 })
