@@ -4,7 +4,7 @@ import { isCacheable, settingsFor } from './cache/cacheable.ts'
 import { collectMessage } from './cache/collect-message.ts'
 import { replayResponse } from './cache/replay.ts'
 import type { ResponseCache } from './cache/response-cache.ts'
-import { costOf } from './pricing/prices.ts'
+import type { Prices } from './pricing/prices.ts'
 import type { MessagesRequest as Request } from './protocol/messages.ts'
 import type { ActiveConfig, ConfigSource } from './config/active.ts'
 import { RouterError } from './lib/errors.ts'
@@ -55,6 +55,7 @@ export interface ProxyDeps {
   record: ((row: LedgerRow) => void) | undefined
   /** The response cache (undefined without a store). */
   cache: ResponseCache | undefined
+  prices: Prices
 }
 
 /**
@@ -199,7 +200,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
                 provider: sent.served.provider.name,
                 model: sent.served.model,
                 message,
-                costUsd: costOf(sent.served.provider, sent.served.model, tokens),
+                costUsd: deps.prices.costOf(sent.served.provider, sent.served.model, tokens),
                 ttlSeconds: caching.ttlSeconds,
               })
             },
@@ -207,7 +208,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     const response = tapResponse(collected, {
       startedAt: call.startedAt,
       onDone: (summary) => {
-        const row = answeredRow(record, sent.served, summary)
+        const row = answeredRow(record, sent.served, summary, deps.prices)
         deps.record?.(row)
         if (row.costUsd !== null) deps.budgets.record(row.costUsd, project, record.time)
         const used = summary.usage

@@ -16,6 +16,7 @@ import { createBudgets } from '../src/budgets/budgets.ts'
 import { openStore } from '../src/store/db.ts'
 import { insertRows, spendSince } from '../src/store/ledger.ts'
 import { createResponseCache } from '../src/cache/response-cache.ts'
+import { createPrices } from '../src/pricing/prices.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 export const mainEntry = join(repoRoot, 'src', 'main.ts')
@@ -210,6 +211,7 @@ export function testRouter(
       budgets,
       record: (row) => insertRows(store, [row]),
       cache: createResponseCache({ db: store, limits: () => holder.current().config.Cache, log }),
+      prices: createPrices(),
       log,
       redact: redactor.text,
       version: '0.0.0-test',

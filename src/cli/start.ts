@@ -11,6 +11,7 @@ import { createSessionMemory } from '../router/sessions.ts'
 import { createProjectConfigs } from '../router/project-config.ts'
 import { followCustomRouter } from '../router/follow-custom-router.ts'
 import { openLedger } from './start-ledger.ts'
+import { createPrices } from '../pricing/prices.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { listen } from '../server/serve.ts'
 import { ensureServer } from '../service/daemon.ts'
@@ -99,6 +100,7 @@ async function runServer(
         budgets: ledger.budgets,
         record: ledger.writer?.record,
         cache: ledger.cache,
+        prices: createPrices(),
         log,
         redact: redactor.text,
         version: context.version,

@@ -1,5 +1,5 @@
 import { RouterError } from '../lib/errors.ts'
-import { anthropicListCost, costOf, type BilledTokens } from '../pricing/prices.ts'
+import type { BilledTokens, Prices } from '../pricing/prices.ts'
 import type { Candidate } from '../router/route.ts'
 import type { LedgerRow } from '../store/ledger.ts'
 import type { Usage } from '../protocol/events.ts'
@@ -24,6 +24,7 @@ export function answeredRow(
   record: RequestRecord,
   served: Candidate,
   summary: ResponseSummary,
+  prices: Prices,
 ): LedgerRow {
   const usage = summary.usage
   const tokens: BilledTokens | undefined =
@@ -55,9 +56,9 @@ export function answeredRow(
       tokens === undefined || generating === undefined || generating <= 0
         ? null
         : tokens.output / generating,
-    costUsd: tokens === undefined ? null : costOf(served.provider, served.model, tokens),
+    costUsd: tokens === undefined ? null : prices.costOf(served.provider, served.model, tokens),
     anthropicCostUsd:
-      tokens === undefined ? null : anthropicListCost(record.requestedModel, tokens),
+      tokens === undefined ? null : prices.anthropicListCost(record.requestedModel, tokens),
     cacheHit: false,
     savedUsd: null,
   }

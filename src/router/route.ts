@@ -101,7 +101,7 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
     ) ??
     defaultRoute(config, skipped)
 
-  return withImageRule(chosen, facts, router, config)
+  return withImageRule(withContextRule(chosen, facts, router, config), facts, router, config)
 }
 
 function longContextReason(facts: RouteFacts, threshold: number): string | undefined {
@@ -185,6 +185,29 @@ function defaultRoute(config: RoutingConfig, skipped: string[]): RouteDecision {
       'ccr has no route for this request: Router.default is not set and no provider lists a model',
     hint: 'set Router.default to "<provider>,<model>" in config.json, or run `ccr init`',
   })
+}
+
+/** A request bigger than the chosen model's context window goes to `longContext` instead. */
+function withContextRule(
+  chosen: RouteDecision,
+  facts: RouteFacts,
+  router: RouterConfig,
+  config: RoutingConfig,
+): RouteDecision {
+  if (
+    router.longContext === undefined ||
+    chosen.slot === 'longContext' ||
+    chosen.slot === 'explicit'
+  )
+    return chosen
+  const [first] = chosen.candidates
+  const window = effectiveModel(first.provider, first.model).context_window
+  if (window === undefined || facts.tokenEstimate <= window) return chosen
+  return {
+    slot: 'longContext',
+    reason: `about ${facts.tokenEstimate} input tokens, more than ${first.reference} holds (${window}); it would have gone there by ${chosen.slot}`,
+    candidates: candidatesFor('longContext', router.longContext, config),
+  }
 }
 
 function withImageRule(

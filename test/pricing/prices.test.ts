@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { anthropicListCost, costOf } from '../../src/pricing/prices.ts'
+import { createPrices } from '../../src/pricing/prices.ts'
+
+const { costOf, anthropicListCost } = createPrices()
 import { catalogFacts, effectiveModel } from '../../src/pricing/catalog.ts'
 
 const million = { input: 1_000_000, output: 1_000_000, cacheRead: 0, cacheWrite: 0 }

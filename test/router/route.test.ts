@@ -199,6 +199,36 @@ describe('long context', () => {
   })
 })
 
+describe('context windows', () => {
+  test("a request bigger than the chosen model's window goes to longContext", () => {
+    const router = { ...fullRouter, default: 'main,small-window', longContextThreshold: 500000 }
+    const windowed = [
+      ...providers,
+      {
+        name: 'main',
+        api_base_url: 'https://main.test/v1/chat/completions',
+        models: [{ id: 'small-window', context_window: 32000 }],
+      },
+    ]
+    const active = activeConfig({ Providers: windowed.slice(1), Router: router })
+    const facts = collectFacts({
+      request: turn,
+      headers: new Headers(),
+      tokenEstimate: 40000,
+      sessions: createSessionMemory(),
+      triggers: active.config.Router.thinkTriggers,
+      project: undefined,
+      subagentModel: undefined,
+    })
+    expect(route(facts, active)).toMatchObject({
+      slot: 'longContext',
+      reason:
+        'about 40000 input tokens, more than main,small-window holds (32000); it would have gone there by default',
+    })
+    expect(route({ ...facts, tokenEstimate: 20000 }, active).slot).toBe('default')
+  })
+})
+
 describe('web search, images, subagents, explicit, aliases', () => {
   test('the web-search server tool', () => {
     const searching = {
