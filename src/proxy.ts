@@ -60,6 +60,9 @@ export interface ProxyDeps {
  * request leaves a ledger row, failed ones too. Each step lives in its own module.
  */
 export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promise<Response> {
+  // Closures below outlive the request while the answer streams: they must not hold `call`,
+  // whose body is the whole request text.
+  const { log, startedAt } = call
   const project = call.headers.get('x-ccr-project') ?? undefined
   const record: RequestRecord = {
     time: Date.now(),
@@ -74,7 +77,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
   }
   try {
     const parsed = parseBody(MessagesRequest, call.body)
-    if (call.log.isEnabled('trace')) call.log.trace('request body', { body: call.body })
+    if (log.isEnabled('trace')) log.trace('request body', { body: call.body })
     // A subagent tag is routing advice for ccr, not prompt text for the model.
     const tagged = extractSubagentTag(parsed)
     const request = tagged?.request ?? parsed
@@ -93,12 +96,12 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       sessions: deps.sessions,
       budgets: deps.budgets,
       customRouter: deps.customRouter(),
-      log: call.log,
+      log,
     })
     record.sessionId = facts.sessionId ?? null
     record.slot = decision.slot
     record.reason = decision.reason
-    call.log.info('route', {
+    log.info('route', {
       requested: request.model,
       slot: decision.slot,
       reason: decision.reason,
@@ -108,16 +111,16 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       sessionId: facts.sessionId,
       project,
     })
-    if (budget.level === 'warn') call.log.warn(`budget: ${budget.describe}`)
+    if (budget.level === 'warn') log.warn(`budget: ${budget.describe}`)
 
     const caching = cachingFor({ request, decision, active, cache: deps.cache })
     const hit = caching === undefined ? undefined : deps.cache?.lookup(caching.key)
     if (hit !== undefined) {
-      const latency = performance.now() - call.startedAt
+      const latency = performance.now() - startedAt
       deps.record?.(
         cachedRow(record, hit.provider, hit.model, hit.message.usage, hit.costUsd, latency),
       )
-      const replayed = replayHit(hit, { stream: record.streamed, log: call.log })
+      const replayed = replayHit(hit, { stream: record.streamed, log })
       explain(replayed.headers, decision, {
         provider: hit.provider,
         model: hit.model,
@@ -136,22 +139,22 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         inputTokens: tokenEstimate,
         timeoutMs: active.config.API_TIMEOUT_MS,
         proxy: active.proxy,
-        log: call.log,
+        log,
       },
-      { log: call.log, attempts: record.attempts },
+      { log, attempts: record.attempts },
     )
     const stored =
       caching === undefined || deps.cache === undefined
         ? response
         : storeWhenDone(response, { caching, cache: deps.cache, served, prices: deps.prices })
     const tapped = tapResponse(stored, {
-      startedAt: call.startedAt,
+      startedAt,
       onDone: (summary) =>
         finish(answeredRow(record, served, summary, deps.prices), summary, {
           record,
-          facts,
+          sessionId: facts.sessionId,
           deps,
-          log: call.log,
+          log,
         }),
     })
     explain(tapped.headers, decision, {
@@ -162,7 +165,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     if (budget.level !== 'ok') tapped.headers.set('x-ccr-budget', headerText(budget.describe))
     return tapped
   } catch (error) {
-    deps.record?.(failedRow(record, error, performance.now() - call.startedAt))
+    deps.record?.(failedRow(record, error, performance.now() - startedAt))
     throw error
   }
 }
@@ -171,21 +174,16 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
 function finish(
   row: LedgerRow,
   summary: ResponseSummary,
-  context: {
-    record: RequestRecord
-    facts: { sessionId: string | undefined }
-    deps: ProxyDeps
-    log: Logger
-  },
+  context: { record: RequestRecord; sessionId: string | undefined; deps: ProxyDeps; log: Logger },
 ): void {
   const { deps } = context
   deps.record?.(row)
   if (row.costUsd !== null)
     deps.budgets.record(row.costUsd, context.record.project ?? undefined, context.record.time)
   const used = summary.usage
-  if (context.facts.sessionId !== undefined && used !== undefined) {
+  if (context.sessionId !== undefined && used !== undefined) {
     deps.sessions.record(
-      context.facts.sessionId,
+      context.sessionId,
       used.input_tokens + used.cache_read_input_tokens + used.cache_creation_input_tokens,
     )
   }

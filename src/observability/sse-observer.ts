@@ -88,7 +88,18 @@ export function createSseObserver(now: () => number): SseObserver {
   }
 
   const parser = createParser({
-    onEvent: (event) => take(event.data),
+    onEvent: (event) => {
+      // Anthropic names each event: most of a stream is deltas the summary does not need, so
+      // after the first token they pass unread. Unnamed (`data:`-only) events are all read.
+      if (
+        event.event === 'ping' ||
+        event.event === 'content_block_start' ||
+        event.event === 'content_block_stop'
+      )
+        return
+      if (event.event === 'content_block_delta' && firstTokenAt !== undefined) return
+      take(event.data)
+    },
     onError: (parseError) => {
       if (parseError.type === 'max-buffer-size-exceeded') parsing = false
     },

@@ -13,7 +13,11 @@ export interface BilledTokens {
 
 export interface Prices {
   /** What an answer cost in USD, or null when nobody knows. */
-  costOf(provider: Pick<ProviderSettings, 'endpoint' | 'models'>, model: string, tokens: BilledTokens): number | null
+  costOf(
+    provider: Pick<ProviderSettings, 'endpoint' | 'models'>,
+    model: string,
+    tokens: BilledTokens,
+  ): number | null
   /** The same tokens at Anthropic's list price for the Claude model Claude Code asked for. */
   anthropicListCost(requestedModel: string, tokens: BilledTokens): number | null
 }
@@ -54,14 +58,20 @@ export function createPrices(): Prices {
     const rates = entry.rates
     if (rates === null) return null
     if (rates === 'tiered') return calculate(model, tokens, where)?.total_price ?? null
-    return tokens.input * rates.input + tokens.output * rates.output + tokens.cacheRead * rates.cacheRead + tokens.cacheWrite * rates.cacheWrite
+    return (
+      tokens.input * rates.input +
+      tokens.output * rates.output +
+      tokens.cacheRead * rates.cacheRead +
+      tokens.cacheWrite * rates.cacheWrite
+    )
   }
 
   return {
     costOf(provider, model, tokens) {
       const price = modelEntry(provider, model).price
       if (price !== undefined) {
-        const perToken = (perMillion: number | undefined, fallback: number) => (perMillion ?? fallback) / 1_000_000
+        const perToken = (perMillion: number | undefined, fallback: number) =>
+          (perMillion ?? fallback) / 1_000_000
         return (
           tokens.input * perToken(price.input, 0) +
           tokens.output * perToken(price.output, 0) +
@@ -92,7 +102,10 @@ function calculate(model: string, tokens: BilledTokens, where: Where) {
     cache_write_tokens: tokens.cacheWrite,
     output_tokens: tokens.output,
   }
-  return calcPrice(usage, model, where) ?? (where.providerApiUrl === undefined ? null : calcPrice(usage, model, {}))
+  return (
+    calcPrice(usage, model, where) ??
+    (where.providerApiUrl === undefined ? null : calcPrice(usage, model, {}))
+  )
 }
 
 /** Per-token rates of a model whose prices are flat, `tiered` when they are not, null when unknown. */
@@ -101,7 +114,8 @@ function ratesOf(model: string, where: Where): Rates | 'tiered' | null {
   const probe = calculate(model, { input: million, output: 0, cacheRead: 0, cacheWrite: 0 }, where)
   if (probe === null) return null
   if (Object.values(probe.model_price).some((price) => typeof price === 'object')) return 'tiered'
-  const rate = (tokens: BilledTokens) => (calculate(model, tokens, where)?.total_price ?? 0) / million
+  const rate = (tokens: BilledTokens) =>
+    (calculate(model, tokens, where)?.total_price ?? 0) / million
   return {
     input: probe.total_price / million,
     output: rate({ input: 0, output: million, cacheRead: 0, cacheWrite: 0 }),

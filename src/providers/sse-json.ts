@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { EventSourceParserStream } from 'eventsource-parser/stream'
-import type { EventSourceMessage } from 'eventsource-parser'
 
 /**
  * One event of an upstream's SSE stream: a JSON value that matched the schema, something that
@@ -30,28 +30,11 @@ export function parseJsonEvents<T extends TSchema>(
   body: ReadableStream<Uint8Array>,
   schema: T,
 ): ReadableStream<SseItem<Static<T>>> {
-  const check = TypeCompiler.Compile(schema)
+  const toItem = itemReader(schema)
   const events = body
     .pipeThrough(decodeText())
     .pipeThrough(new EventSourceParserStream({ maxBufferSize: maxEventCharacters }))
     .getReader()
-
-  const toItem = (event: EventSourceMessage): SseItem<Static<T>> | undefined => {
-    const data = event.data.trim()
-    if (data === '') return undefined
-    if (data === '[DONE]') return { kind: 'done' }
-    let value: unknown
-    try {
-      value = JSON.parse(data)
-    } catch (error) {
-      return { kind: 'invalid', raw: event.data, reason: `not JSON: ${describe(error)}` }
-    }
-    if (check.Check(value)) return { kind: 'value', value }
-    const first = check.Errors(value).First()
-    const where = first === undefined || first.path === '' ? 'chunk' : first.path
-    const reason = first === undefined ? 'unexpected shape' : `${where}: ${first.message}`
-    return { kind: 'invalid', raw: event.data, reason }
-  }
 
   return new ReadableStream<SseItem<Static<T>>>({
     async pull(controller) {
@@ -59,11 +42,7 @@ export function parseJsonEvents<T extends TSchema>(
       for (;;) {
         const next = await events.read().catch((error: unknown) => ({ failure: describe(error) }))
         if ('failure' in next) {
-          controller.enqueue({
-            kind: 'invalid',
-            raw: '',
-            reason: `reading the stream failed: ${next.failure}`,
-          })
+          controller.enqueue(readFailure(next.failure))
           controller.close()
           return
         }
@@ -87,6 +66,58 @@ export function parseJsonEvents<T extends TSchema>(
   })
 }
 
+/**
+ * The same parsing, pushed instead of pulled: text in, items out through `onItem`, with no
+ * stream machinery per event. The translating hot path uses this; `parseJsonEvents` is the
+ * composable form.
+ */
+export function createItemParser<T extends TSchema>(
+  schema: T,
+  onItem: (item: SseItem<Static<T>>) => void,
+): { feed(text: string): void } {
+  const toItem = itemReader(schema)
+  const parser = createParser({
+    onEvent: (event) => {
+      const item = toItem(event)
+      if (item !== undefined) onItem(item)
+    },
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded')
+        onItem({ kind: 'invalid', raw: '', reason: error.message })
+    },
+    maxBufferSize: maxEventCharacters,
+  })
+  return { feed: (text) => parser.feed(text) }
+}
+
+/** The item a body that failed mid-read ends with. */
+export function readFailure(reason: string): SseItem<never> {
+  return { kind: 'invalid', raw: '', reason: `reading the stream failed: ${reason}` }
+}
+
+/** One event's data → an item; empty keep-alives are undefined. The schema is compiled once. */
+function itemReader<T extends TSchema>(
+  schema: T,
+): (event: EventSourceMessage) => SseItem<Static<T>> | undefined {
+  const check = TypeCompiler.Compile(schema)
+  return (event) => {
+    const data = event.data.trim()
+    if (data === '') return undefined
+    if (data === '[DONE]') return { kind: 'done' }
+    let value: unknown
+    try {
+      value = JSON.parse(data)
+    } catch (error) {
+      return { kind: 'invalid', raw: event.data, reason: `not JSON: ${describe(error)}` }
+    }
+    if (check.Check(value)) return { kind: 'value', value }
+    const first = check.Errors(value).First()
+    const where = first === undefined || first.path === '' ? 'chunk' : first.path
+    const reason = first === undefined ? 'unexpected shape' : `${where}: ${first.message}`
+    return { kind: 'invalid', raw: event.data, reason }
+  }
+}
+
 /** UTF-8 bytes → text, keeping characters split across network reads whole. */
 function decodeText(): TransformStream<Uint8Array, string> {
   const decoder = new TextDecoder()
@@ -102,6 +133,6 @@ function decodeText(): TransformStream<Uint8Array, string> {
   })
 }
 
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }

@@ -58,7 +58,7 @@ export function toAnthropicEvents(
   })
 }
 
-interface Conversion {
+export interface Conversion {
   /** Reads one item; `ended` once the answer is complete or failed. */
   accept(item: SseItem<ChatChunk>): 'open' | 'ended'
   /** The upstream ended. */
@@ -67,7 +67,11 @@ interface Conversion {
 
 type Choice = NonNullable<ChatChunk['choices']>[number]
 
-function createConversion(options: StreamOptions, emit: (event: StreamEvent) => void): Conversion {
+/** The conversion itself, push-based: items in through `accept`, events out through `emit`. */
+export function createConversion(
+  options: StreamOptions,
+  emit: (event: StreamEvent) => void,
+): Conversion {
   const newId = options.newId ?? randomId
   const writer = createBlockWriter({ emit, thinkingSignature: options.thinkingSignature })
   const tools = createToolCallTracker({ writer, newToolId: () => newId('toolu') })

@@ -1,16 +1,15 @@
 import { effectiveModel } from '../../pricing/catalog.ts'
 import { RouterError } from '../../lib/errors.ts'
-import { encodeEvents, withPings } from '../../protocol/sse.ts'
+import { encodeEvents } from '../../protocol/sse.ts'
 import { postUpstream } from '../http.ts'
-import { parseJsonEvents } from '../sse-json.ts'
 import { thinkingSignature } from '../thinking-signature.ts'
 import type { ProviderAdapter } from '../types.ts'
 import { upstreamError } from '../upstream-error.ts'
-import { ChatChunk, ChatCompletion } from './api.ts'
+import { ChatCompletion } from './api.ts'
 import { convertRequest } from './convert-request.ts'
 import { messageToEvents } from '../../protocol/message-events.ts'
 import { toAnthropicMessage } from './convert-response.ts'
-import { toAnthropicEvents } from './convert-stream.ts'
+import { translateStream } from './translate-stream.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 
 /** While a model is silent (reasoning, queueing), a ping goes out this often. */
@@ -59,11 +58,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
   }
   const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream')
   if (request.stream === true && isEventStream && response.body !== null) {
-    const events = parseJsonEvents(response.body, ChatChunk)
-      .pipeThrough(toAnthropicEvents(options))
-      .pipeThrough(withPings(pingIntervalMs))
-      .pipeThrough(encodeEvents())
-    return new Response(events, {
+    return new Response(translateStream(response.body, { ...options, pingIntervalMs }), {
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
     })
   }

@@ -1,9 +1,11 @@
+import { join } from 'node:path'
 import { describe, expect, test } from 'bun:test'
 import { APIError } from '@anthropic-ai/sdk'
 import type { Message, StreamEvent } from '../../../src/protocol/events.ts'
 import type { StreamOptions } from '../../../src/providers/openai/convert-stream.ts'
 import {
   convert,
+  convertWithStreams,
   estimatedUsage,
   fixture,
   messageEnd,
@@ -389,4 +391,22 @@ describe('toAnthropicEvents: failures end with an error event and no message_sto
       expect(raised).toMatchObject({ type: failure.error.type, apiMessage: failure.error.message })
     })
   }
+})
+
+describe('the fused stage the router serves with', () => {
+  test('gives the same events as the composable chain, for every recorded stream', async () => {
+    const names = (
+      await Array.fromAsync(
+        new Bun.Glob('*.sse').scan({ cwd: join(import.meta.dir, '../../fixtures/openai') }),
+      )
+    ).sort()
+    expect(names.length).toBeGreaterThan(15)
+    for (const name of names) {
+      const sse = await fixture(name)
+      expect({ name, events: await convert(sse) }).toEqual({
+        name,
+        events: await convertWithStreams(sse),
+      })
+    }
+  })
 })

@@ -1,3 +1,4 @@
+import { translateStream } from '../../../src/providers/openai/translate-stream.ts'
 import { join } from 'node:path'
 import Anthropic from '@anthropic-ai/sdk'
 import type {
@@ -44,8 +45,36 @@ export async function fixture(name: string): Promise<string> {
   return Bun.file(join(import.meta.dir, '../../fixtures/openai', name)).text()
 }
 
-/** An upstream SSE body through the whole conversion chain. */
+/**
+ * An upstream SSE body through the conversion the router serves with (`translateStream`: one
+ * fused stage, SSE bytes out), decoded back into events.
+ */
 export async function convert(
+  sse: string,
+  options: Partial<StreamOptions> = {},
+): Promise<StreamEvent[]> {
+  const bytes = translateStream(bodyOf(sse), {
+    model,
+    inputTokens: inputEstimate,
+    thinkingSignature: signature,
+    newId: fixedIds(),
+    pingIntervalMs: 60_000,
+    ...options,
+  })
+  const text = await new Response(bytes).text()
+  return text
+    .split('\n\n')
+    .filter((frame) => frame !== '')
+    .map((frame) => {
+      const [event = '', data = ''] = frame.split('\n')
+      const parsed = JSON.parse(data.slice('data: '.length)) as StreamEvent
+      if (event !== `event: ${parsed.type}`) throw new Error(`misframed event: ${frame}`)
+      return parsed
+    })
+}
+
+/** The same body through the composable chain (`parseJsonEvents` → `toAnthropicEvents`). */
+export async function convertWithStreams(
   sse: string,
   options: Partial<StreamOptions> = {},
 ): Promise<StreamEvent[]> {

@@ -1,0 +1,99 @@
+import type { StreamEvent } from '../../protocol/events.ts'
+import { encodeEvent } from '../../protocol/sse.ts'
+import { createItemParser, describe, readFailure } from '../sse-json.ts'
+import { ChatChunk } from './api.ts'
+import { createConversion, type StreamOptions } from './convert-stream.ts'
+
+export interface TranslateOptions extends StreamOptions {
+  /** While the provider is silent this long, a `ping` goes out. */
+  pingIntervalMs: number
+}
+
+/**
+ * An OpenAI Chat Completions SSE body → Anthropic SSE bytes, in one stage: each upstream read
+ * is decoded, parsed (`createItemParser`), converted (`createConversion`, the same code as
+ * `toAnthropicEvents`) and encoded before the next read. A chain of TransformStreams costs a
+ * few microseconds per stage per chunk, which is most of the router's time on a 100-chunk
+ * stream; fused, the client's reads pull the provider's chunks one for one (backpressure), and
+ * cancelling the result cancels the provider's body. Pings keep a silent stream alive.
+ */
+export function translateStream(
+  body: ReadableStream<Uint8Array>,
+  options: TranslateOptions,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let pending: Uint8Array[] = []
+  let ended = false
+  let lastSent = Date.now()
+  let started = false
+
+  const conversion = createConversion(options, (event: StreamEvent) => {
+    if (event.type === 'message_start') started = true
+    pending.push(encodeEvent(event))
+  })
+  const items = createItemParser(ChatChunk, (item) => {
+    if (!ended && conversion.accept(item) === 'ended') ended = true
+  })
+
+  let timer: ReturnType<typeof setInterval> | undefined
+  const stopTimer = () => {
+    if (timer !== undefined) clearInterval(timer)
+    timer = undefined
+  }
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        timer = setInterval(
+          () => {
+            if (!started || ended || Date.now() - lastSent < options.pingIntervalMs) return
+            lastSent = Date.now()
+            try {
+              controller.enqueue(encodeEvent({ type: 'ping' }))
+            } catch {
+              stopTimer()
+            }
+          },
+          Math.max(10, Math.floor(options.pingIntervalMs / 2)),
+        )
+      },
+      async pull(controller) {
+        // Read until this pull has something to hand on, or the answer is over.
+        while (pending.length === 0 && !ended) {
+          let next: Awaited<ReturnType<typeof reader.read>>
+          try {
+            next = await reader.read()
+          } catch (error) {
+            conversion.accept(readFailure(describe(error)))
+            ended = true
+            break
+          }
+          if (next.done) {
+            items.feed(decoder.decode())
+            if (!ended) conversion.end()
+            ended = true
+            break
+          }
+          items.feed(decoder.decode(next.value, { stream: true }))
+        }
+        const out = pending
+        pending = []
+        if (out.length > 0) lastSent = Date.now()
+        for (const bytes of out) controller.enqueue(bytes)
+        if (ended) {
+          stopTimer()
+          controller.close()
+          // After [DONE] or an error the provider has nothing more to say that counts.
+          await reader.cancel().catch(() => undefined)
+        }
+      },
+      async cancel(reason) {
+        ended = true
+        stopTimer()
+        await reader.cancel(reason).catch(() => undefined)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
