@@ -234,3 +234,23 @@ export function testRouter(
     },
   }
 }
+
+/**
+ * Homes whose background routers a test file started: `cleanUp()` (in afterAll) stops each
+ * router, then removes the home. A home must outlive its router, since `ccr stop` reads the
+ * port from its config.
+ */
+export function routerHomes() {
+  const homes: string[] = []
+  return {
+    create(config?: unknown) {
+      const { home, configFile } = tempHome(config)
+      homes.push(home)
+      return { home, configFile }
+    },
+    async cleanUp() {
+      await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
+      for (const home of homes) rmSync(home, { recursive: true, force: true })
+    },
+  }
+}

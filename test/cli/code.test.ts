@@ -1,12 +1,10 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { freePort, healthOf, runCli, tempHome } from '../helpers.ts'
+import { freePort, healthOf, routerHomes, runCli } from '../helpers.ts'
 
-const homes: string[] = []
-afterAll(async () => {
-  await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
-})
+const homes = routerHomes()
+afterAll(() => homes.cleanUp())
 
 /**
  * A stand-in for Claude Code: records its argv, its environment and the router's pid (asked
@@ -26,13 +24,12 @@ fetch(process.env.ANTHROPIC_BASE_URL + '/health', { headers: { 'x-api-key': proc
 
 function setup(extra: Record<string, unknown> = {}) {
   const port = freePort()
-  const home = tempHome({
+  const home = homes.create({
     PORT: port,
     Providers: [{ name: 'up', api_base_url: 'http://127.0.0.1:9/v1/messages', models: ['m'] }],
     Router: { default: 'up,m' },
     ...extra,
   })
-  homes.push(home.home)
   const claude = join(home.home, 'fake-claude')
   writeFileSync(claude, fakeClaude)
   chmodSync(claude, 0o755)

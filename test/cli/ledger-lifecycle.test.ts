@@ -2,16 +2,14 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { join } from 'node:path'
 import { fakeOpenAI } from '../fake-openai.ts'
-import { baseEnv, freePort, healthOf, mainEntry, runCli, tempHome, waitFor } from '../helpers.ts'
+import { baseEnv, freePort, healthOf, mainEntry, routerHomes, runCli, waitFor } from '../helpers.ts'
 
-const homes: string[] = []
-afterAll(async () => {
-  await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
-})
+const homes = routerHomes()
+afterAll(() => homes.cleanUp())
 
 function setup(upstreamUrl: string, extra: Record<string, unknown> = {}) {
   const port = freePort()
-  const home = tempHome({
+  const home = homes.create({
     PORT: port,
     Providers: [
       {
@@ -23,7 +21,6 @@ function setup(upstreamUrl: string, extra: Record<string, unknown> = {}) {
     Router: { default: 'paid,big' },
     ...extra,
   })
-  homes.push(home.home)
   return { home, url: `http://127.0.0.1:${port}` }
 }
 

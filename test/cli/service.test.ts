@@ -7,21 +7,18 @@ import {
   freePort,
   healthOf,
   mainEntry,
+  routerHomes,
   runCli,
   sse,
-  tempHome,
   waitFor,
 } from '../helpers.ts'
 
 /** Homes whose routers must be stopped when the file is done, whatever happened. */
-const homes: string[] = []
-afterAll(async () => {
-  await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
-})
+const homes = routerHomes()
+afterAll(() => homes.cleanUp())
 
 function home(config?: unknown) {
-  const created = tempHome(config)
-  homes.push(created.home)
+  const created = homes.create(config)
   return created
 }
 
@@ -64,7 +61,7 @@ const message = JSON.stringify({
 describe('ccr start (foreground)', () => {
   test('serves /health, then drains and exits 0 on SIGTERM', async () => {
     const port = freePort()
-    using ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
+    const ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
     const child = startForeground(ccrHome.home)
     const health = await waitFor(() => healthOf(`http://127.0.0.1:${port}`), 'the router')
     expect(health).toMatchObject({
@@ -98,7 +95,7 @@ describe('ccr start (foreground)', () => {
         ),
     )
     const port = freePort()
-    using ccrHome = home(providerConfig(port, upstream.url))
+    const ccrHome = home(providerConfig(port, upstream.url))
     const child = startForeground(ccrHome.home)
     const url = `http://127.0.0.1:${port}`
     await waitFor(() => healthOf(url), 'the router')
@@ -121,7 +118,7 @@ describe('ccr start (foreground)', () => {
   })
 
   test('without a config file, starts on the embedded default and says where the config goes', async () => {
-    using ccrHome = home()
+    const ccrHome = home()
     const port = freePort()
     // SERVICE_PORT (a CCR variable) overrides the default 3456, which may be taken here.
     const child = Bun.spawn([process.execPath, mainEntry, 'start'], {
@@ -144,7 +141,7 @@ describe('ccr start (foreground)', () => {
   })
 
   test('an invalid config fails with every problem listed and a non-zero exit', async () => {
-    using ccrHome = home(
+    const ccrHome = home(
       '{ PORT: "abc", Providers: [{ name: "deepseek", api_base_url: "deepseek" }], }',
     )
     const result = await runCli(['start'], { CCR_HOME: ccrHome.home })
@@ -159,7 +156,7 @@ describe('ccr start (foreground)', () => {
   })
 
   test('refuses a non-loopback HOST without APIKEY', async () => {
-    using ccrHome = home({ HOST: '0.0.0.0', PORT: freePort() })
+    const ccrHome = home({ HOST: '0.0.0.0', PORT: freePort() })
     const result = await runCli(['start'], { CCR_HOME: ccrHome.home })
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain('refusing to listen on 0.0.0.0 without APIKEY')
@@ -173,7 +170,7 @@ describe('ccr start (foreground)', () => {
       fetch: () => new Response('not ccr', { status: 404 }),
     })
     try {
-      using ccrHome = home(providerConfig(other.port!, 'http://127.0.0.1:9'))
+      const ccrHome = home(providerConfig(other.port!, 'http://127.0.0.1:9'))
       const result = await runCli(['start'], { CCR_HOME: ccrHome.home })
       expect(result.exitCode).toBe(1)
       expect(result.stderr).toContain(
@@ -184,7 +181,7 @@ describe('ccr start (foreground)', () => {
     }
 
     const port = freePort()
-    using ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
+    const ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
     expect((await runCli(['start', '-d'], { CCR_HOME: ccrHome.home })).exitCode).toBe(0)
     const second = await runCli(['start'], { CCR_HOME: ccrHome.home })
     expect(second.exitCode).toBe(1)
@@ -198,7 +195,7 @@ describe('ccr start (foreground)', () => {
 describe('start -d, status, stop, restart', () => {
   test('run the router in the background and report on it', async () => {
     const port = freePort()
-    using ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
+    const ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
     const env = { CCR_HOME: ccrHome.home }
 
     const notRunning = await runCli(['status'], env)
@@ -256,7 +253,7 @@ describe('hot reload', () => {
     using first = fakeUpstream(() => Response.json({ from: 'first' }))
     using second = fakeUpstream(() => Response.json({ from: 'second' }))
     const port = freePort()
-    using ccrHome = home(providerConfig(port, first.url, 'first'))
+    const ccrHome = home(providerConfig(port, first.url, 'first'))
     const child = startForeground(ccrHome.home)
     const url = `http://127.0.0.1:${port}`
     try {

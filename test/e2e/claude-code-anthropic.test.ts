@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { fakeUpstream, fixtureText, freePort, runCli, tempHome } from '../helpers.ts'
+import { fakeUpstream, fixtureText, freePort, routerHomes } from '../helpers.ts'
 import { claudeBinary, claudeThroughCcr } from './claude-cli.ts'
 
 let claude = ''
-const homes: string[] = []
+const homes = routerHomes()
 beforeAll(async () => {
   claude = await claudeBinary()
 }, 600_000)
-afterAll(async () => {
-  await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
-})
+afterAll(() => homes.cleanUp())
 
 describe('the real Claude Code through ccr code', () => {
   test('a Bash tool round trip against an Anthropic-protocol provider', async () => {
@@ -22,7 +20,7 @@ describe('the real Claude Code through ccr code', () => {
         : firstTurn
       return new Response(answer, { headers: { 'content-type': 'text/event-stream' } })
     })
-    using ccrHome = tempHome({
+    const ccrHome = homes.create({
       PORT: freePort(),
       Providers: [
         {
@@ -34,7 +32,6 @@ describe('the real Claude Code through ccr code', () => {
       ],
       Router: { default: 'anthropic-like,served-model' },
     })
-    homes.push(ccrHome.home)
 
     const run = await claudeThroughCcr(claude, ccrHome.home, [
       '-p',

@@ -2,17 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { answersTools, fakeOpenAI, type ChatAnswer, type ChatRequestBody } from '../fake-openai.ts'
-import { freePort, runCli, tempHome } from '../helpers.ts'
+import { freePort, routerHomes } from '../helpers.ts'
 import { claudeBinary, claudeThroughCcr, newWorkdir } from './claude-cli.ts'
 
 let claude = ''
-const homes: string[] = []
+const homes = routerHomes()
 beforeAll(async () => {
   claude = await claudeBinary()
 }, 600_000)
-afterAll(async () => {
-  await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
-})
+afterAll(() => homes.cleanUp())
 
 /**
  * Runs the real Claude Code through `ccr code` against a fake OpenAI-compatible provider that
@@ -24,7 +22,7 @@ async function run(
   options: { provider?: Record<string, unknown>; workdir?: string; streamJson?: boolean } = {},
 ) {
   const upstream = fakeOpenAI(script)
-  const home = tempHome({
+  const home = homes.create({
     PORT: freePort(),
     Providers: [
       {
@@ -37,7 +35,6 @@ async function run(
     ],
     Router: { default: 'oai,gpt-e2e' },
   })
-  homes.push(home.home)
   try {
     const format = options.streamJson === true ? ['stream-json', '--verbose'] : ['json']
     const args = ['-p', prompt, '--output-format', ...format, '--dangerously-skip-permissions']

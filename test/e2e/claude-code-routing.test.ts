@@ -2,17 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fakeOpenAI } from '../fake-openai.ts'
-import { fakeUpstream, fixtureText, freePort, runCli, tempHome } from '../helpers.ts'
+import { fakeUpstream, fixtureText, freePort, routerHomes } from '../helpers.ts'
 import { claudeBinary, claudeThroughCcr } from './claude-cli.ts'
 
 let claude = ''
-const homes: string[] = []
+const homes = routerHomes()
 beforeAll(async () => {
   claude = await claudeBinary()
 }, 600_000)
-afterAll(async () => {
-  await Promise.all(homes.map((home) => runCli(['stop'], { CCR_HOME: home })))
-})
+afterAll(() => homes.cleanUp())
 
 function logLines(home: string): Record<string, unknown>[] {
   return readFileSync(join(home, 'logs', 'ccr.log'), 'utf8')
@@ -25,7 +23,7 @@ describe('the real Claude Code through ccr code: routing', () => {
   test('--model provider,model lands on that provider', async () => {
     using usual = fakeOpenAI(() => ({ text: 'from the default provider' }))
     using chosen = fakeOpenAI(() => ({ text: 'from the provider you chose' }))
-    using home = tempHome({
+    const home = homes.create({
       PORT: freePort(),
       Providers: [
         { name: 'usual', api_base_url: `${usual.url}/v1/chat/completions`, models: ['u1'] },
@@ -33,7 +31,6 @@ describe('the real Claude Code through ccr code: routing', () => {
       ],
       Router: { default: 'usual,u1' },
     })
-    homes.push(home.home)
     const run = await claudeThroughCcr(claude, home.home, [
       '-p',
       'Say something',
@@ -73,7 +70,7 @@ describe('the real Claude Code through ccr code: routing', () => {
     using backup = fakeUpstream(
       () => new Response(reply, { headers: { 'content-type': 'text/event-stream' } }),
     )
-    using home = tempHome({
+    const home = homes.create({
       PORT: freePort(),
       Providers: [
         { name: 'primary', api_base_url: `${failing.url}/v1/messages`, models: ['p'] },
@@ -82,7 +79,6 @@ describe('the real Claude Code through ccr code: routing', () => {
       Router: { default: 'primary,p' },
       fallback: { default: ['backup,b'] },
     })
-    homes.push(home.home)
     const run = await claudeThroughCcr(claude, home.home, [
       '-p',
       'Say hello',

@@ -1,0 +1,81 @@
+import { expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { MemoryResult } from '../bench/memory.ts'
+import type { WorkloadResult } from '../bench/run-workload.ts'
+import type { TargetCheck } from '../bench/targets.ts'
+import { workloads } from '../bench/workloads.ts'
+import { repoRoot } from './helpers.ts'
+
+interface SmokeResult {
+  mode: string
+  workloads: WorkloadResult[]
+  memory: MemoryResult
+  coldStart: { runs: number[]; medianMs: number }
+  targets: TargetCheck[]
+}
+
+const isNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value)
+// CPU time and RSS come from /proc; elsewhere the suite runs but cannot read them.
+const hasProc = process.platform === 'linux'
+
+// The suite in smoke mode, so that it cannot rot: it builds the binary, runs every workload for
+// half a second at small concurrency, and writes its JSON. No timing is asserted.
+test('the benchmark suite runs end to end in smoke mode', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'ccr-bench-smoke-'))
+  const out = join(directory, 'result.json')
+  try {
+    const child = Bun.spawn([process.execPath, 'bench/run.ts', '--smoke', `--out=${out}`], {
+      cwd: repoRoot,
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+    })
+    const [stderr, exitCode] = await Promise.all([
+      new Response(child.stderr).text(),
+      child.exited,
+      new Response(child.stdout).text(),
+    ])
+    expect({ exitCode, stderr: exitCode === 0 ? '' : stderr }).toEqual({ exitCode: 0, stderr: '' })
+
+    const result = JSON.parse(readFileSync(out, 'utf8')) as SmokeResult
+    expect(result.mode).toBe('smoke')
+    expect(result.workloads.map((workload) => workload.id)).toEqual(
+      workloads.map((workload) => workload.id),
+    )
+    for (const workload of result.workloads) {
+      for (const side of ['direct', 'bare', 'ccr'] as const) {
+        const summary = workload.sides[side].median
+        expect({
+          id: workload.id,
+          side,
+          errors: summary.errors,
+          first: summary.firstError,
+        }).toEqual({
+          id: workload.id,
+          side,
+          errors: 0,
+          first: undefined,
+        })
+        expect([summary.rps, summary.latencyP50Ms, summary.latencyP99Ms].every(isNumber)).toBe(true)
+        if (side !== 'direct' && hasProc) {
+          expect([summary.proxyCpuMsPerRequest, summary.proxyPeakRssMb].every(isNumber)).toBe(true)
+        }
+      }
+      // Every side put the same request on the upstream's wire.
+      expect(workload.sides.ccr.median.upstreamBodyBytes).toBe(
+        workload.sides.direct.median.upstreamBodyBytes,
+      )
+      expect(isNumber(workload.throughputRatio)).toBe(true)
+      expect(isNumber(workload.addedLatencyMs.p50)).toBe(true)
+    }
+    expect(result.memory.errors).toBe(0)
+    expect(result.memory.afterRoundRssMb).toHaveLength(result.memory.rounds)
+    if (hasProc) expect(isNumber(result.memory.peakRssMb)).toBe(true)
+    expect(result.coldStart.runs.every(isNumber)).toBe(true)
+    expect(result.targets.length).toBeGreaterThan(10)
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+}, 240_000)
