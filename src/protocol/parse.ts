@@ -1,17 +1,6 @@
 import type { TSchema, Static } from '@sinclair/typebox'
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
+import { compiledCheck } from '../lib/compiled-check.ts'
 import { RouterError } from '../lib/errors.ts'
-
-const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>()
-
-function checkerFor<T extends TSchema>(schema: T): TypeCheck<T> {
-  let checker = compiled.get(schema)
-  if (checker === undefined) {
-    checker = TypeCompiler.Compile(schema)
-    compiled.set(schema, checker)
-  }
-  return checker as TypeCheck<T>
-}
 
 /**
  * Parses a client's JSON body against a schema, compiled once. Failure is an
@@ -27,7 +16,7 @@ export function parseBody<T extends TSchema>(schema: T, text: string): Static<T>
       message: `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
     })
   }
-  const checker = checkerFor(schema)
+  const checker = compiledCheck(schema)
   if (checker.Check(value)) return value
   const first = checker.Errors(value).First()
   const path = first === undefined ? '' : first.path.slice(1).replaceAll('/', '.')

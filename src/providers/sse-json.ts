@@ -1,5 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox'
-import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { compiledCheck } from '../lib/compiled-check.ts'
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { EventSourceParserStream } from 'eventsource-parser/stream'
 
@@ -99,7 +99,7 @@ export function readFailure(reason: string): SseItem<never> {
 function itemReader<T extends TSchema>(
   schema: T,
 ): (event: EventSourceMessage) => SseItem<Static<T>> | undefined {
-  const check = TypeCompiler.Compile(schema)
+  const check = compiledCheck(schema)
   return (event) => {
     const data = event.data.trim()
     if (data === '') return undefined

@@ -33,7 +33,7 @@ export async function ensureServer(
   mkdirSync(dirname(options.daemonLog), { recursive: true, mode: 0o700 })
   const output = openSync(options.daemonLog, 'w', 0o600)
   const child = Bun.spawn([...options.self, 'start', '--background-child'], {
-    env: options.env,
+    env: routerProcessEnv(options.env),
     stdio: ['ignore', output, output],
     detached: true,
   })
@@ -67,4 +67,13 @@ function tail(file: string): string {
   } catch {
     return '(no output)'
   }
+}
+
+/**
+ * The environment of a router process. Bun's fetch allows 256 requests in flight unless told
+ * otherwise before it starts; a router serving several sessions and their subagents may need
+ * more upstream streams at once than that.
+ */
+export function routerProcessEnv(env: Env): Env {
+  return { BUN_CONFIG_MAX_HTTP_REQUESTS: '1024', ...env }
 }
