@@ -17,7 +17,7 @@ import { sendWithFallback } from './providers/send-with-fallback.ts'
 import type { LoadedCustomRouter } from './router/custom-router.ts'
 import { decide } from './router/decide.ts'
 import type { ProjectConfigs } from './router/project-config.ts'
-import type { RouteDecision } from './router/route.ts'
+import type { Candidate, RouteDecision } from './router/route.ts'
 import type { SessionMemory } from './router/sessions.ts'
 import { extractSubagentTag } from './router/subagent-tag.ts'
 import type { LedgerRow } from './store/ledger.ts'
@@ -60,8 +60,6 @@ export interface ProxyDeps {
  * request leaves a ledger row, failed ones too. Each step lives in its own module.
  */
 export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promise<Response> {
-  // Closures below outlive the request while the answer streams: they must not hold `call`,
-  // whose body is the whole request text.
   const { log, startedAt } = call
   const project = call.headers.get('x-ccr-project') ?? undefined
   const record: RequestRecord = {
@@ -149,13 +147,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         : storeWhenDone(response, { caching, cache: deps.cache, served, prices: deps.prices })
     const tapped = tapResponse(stored, {
       startedAt,
-      onDone: (summary) =>
-        finish(answeredRow(record, served, summary, deps.prices), summary, {
-          record,
-          sessionId: facts.sessionId,
-          deps,
-          log,
-        }),
+      onDone: finisher({ record, served, sessionId: facts.sessionId, deps, log }),
     })
     explain(tapped.headers, decision, {
       provider: served.provider.name,
@@ -170,7 +162,27 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
   }
 }
 
-/** When an answer has ended: its ledger row, its cost against the budgets, the session's size, one log line. */
+/**
+ * What happens when an answer has ended: its ledger row, its cost against the budgets, the
+ * session's size, one log line. Made here rather than as an arrow inside `handleMessages`: a
+ * closure there would keep that async function's whole scope alive while the answer streams,
+ * request text and parsed request included (about 100 KB per stream).
+ */
+function finisher(context: {
+  record: RequestRecord
+  served: Candidate
+  sessionId: string | undefined
+  deps: ProxyDeps
+  log: Logger
+}): (summary: ResponseSummary) => void {
+  return (summary) =>
+    finish(
+      answeredRow(context.record, context.served, summary, context.deps.prices),
+      summary,
+      context,
+    )
+}
+
 function finish(
   row: LedgerRow,
   summary: ResponseSummary,
