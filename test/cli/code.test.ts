@@ -102,6 +102,10 @@ describe('ccr code', () => {
     expect(run?.health?.pid).toBeNumber()
     // And it keeps running after Claude Code exits, for other terminals.
     expect(await healthOf(url)).toMatchObject({ pid: run?.health?.pid })
+    // The router was started with the runtime settings a long-lived server wants.
+    const environ = readFileSync(`/proc/${run?.health?.pid}/environ`, 'utf8').split('\0')
+    expect(environ).toContain('BUN_CONFIG_MAX_HTTP_REQUESTS=1024')
+    expect(environ).toContain(`BUN_JSC_forceRAMSize=${256 * 1024 * 1024}`)
   })
 
   test('uses APIKEY as the token, and exits 0 when Claude Code does', async () => {
