@@ -99,7 +99,8 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     record.sessionId = facts.sessionId ?? null
     record.slot = decision.slot
     record.reason = decision.reason
-    log.info('route', {
+    // Debug: the `done` line repeats the decision with the outcome, one line per request at info.
+    log.debug('route', {
       requested: request.model,
       slot: decision.slot,
       reason: decision.reason,
@@ -200,6 +201,9 @@ function finish(
     )
   }
   context.log.info('done', {
+    requested: row.requestedModel,
+    slot: row.slot,
+    reason: row.reason,
     provider: row.provider,
     model: row.model,
     status: row.status,

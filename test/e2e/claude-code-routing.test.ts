@@ -51,11 +51,11 @@ describe('the real Claude Code through ccr code: routing', () => {
         JSON.parse(request.body).stream,
       ]),
     ).toEqual([['c2', true]])
-    const route = logLines(home.home).find((line) => line.msg === 'route')
+    const route = logLines(home.home).find((line) => line.msg === 'done')
     expect(route).toMatchObject({
       slot: 'explicit',
       requested: 'chosen,c2',
-      candidates: ['chosen,c2'],
+      attempts: ['chosen,c2 200'],
     })
   }, 120_000)
 

@@ -142,24 +142,52 @@ const dataKeywords = new Set(['enum', 'const', 'default', 'examples'])
  * @see https://console.groq.com/docs/tool-use
  */
 export function cleanSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(cleanSchema)
-  if (!isRecord(schema)) return schema
-  const cleaned: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === '$schema' || value === undefined) continue
-    if (dataKeywords.has(key)) cleaned[key] = value
-    else if (schemaMaps.has(key) && isRecord(value)) cleaned[key] = cleanSchemaMap(value)
-    else cleaned[key] = cleanSchema(value)
+  if (Array.isArray(schema)) {
+    let copy: unknown[] | undefined
+    schema.forEach((item, index) => {
+      const cleaned = cleanSchema(item)
+      if (cleaned === item) return
+      copy ??= [...schema]
+      copy[index] = cleaned
+    })
+    return copy ?? schema
   }
-  return cleaned
+  if (!isRecord(schema)) return schema
+  // Unchanged parts are shared, not copied: Claude Code sends the same schemas on every
+  // request, and only the top-level `$schema` of each needs to go.
+  let copy: Record<string, unknown> | undefined
+  for (const key in schema) {
+    const value = schema[key]
+    const cleaned =
+      key === '$schema' || value === undefined
+        ? removed
+        : dataKeywords.has(key)
+          ? value
+          : schemaMaps.has(key) && isRecord(value)
+            ? cleanSchemaMap(value)
+            : cleanSchema(value)
+    if (cleaned === value) continue
+    copy ??= { ...schema }
+    if (cleaned === removed) delete copy[key]
+    else copy[key] = cleaned
+  }
+  return copy ?? schema
 }
 
+/** Marks a key to drop while cleaning. */
+const removed = Symbol('removed')
+
 function cleanSchemaMap(schemas: Record<string, unknown>): Record<string, unknown> {
-  const cleaned: Record<string, unknown> = {}
-  for (const [name, schema] of Object.entries(schemas)) {
-    if (schema !== undefined) cleaned[name] = cleanSchema(schema)
+  let copy: Record<string, unknown> | undefined
+  for (const name in schemas) {
+    const schema = schemas[name]
+    const cleaned = schema === undefined ? removed : cleanSchema(schema)
+    if (cleaned === schema) continue
+    copy ??= { ...schemas }
+    if (cleaned === removed) delete copy[name]
+    else copy[name] = cleaned
   }
-  return cleaned
+  return copy ?? schemas
 }
 
 /**
