@@ -128,7 +128,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       return replayed
     }
 
-    const { response, served } = await sendWithFallback(
+    const { response, served, events } = await sendWithFallback(
       decision.candidates,
       {
         request,
@@ -148,6 +148,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         : storeWhenDone(response, { caching, cache: deps.cache, served, prices: deps.prices })
     const tapped = tapResponse(stored, {
       startedAt,
+      ...(events === undefined ? {} : { events }),
       onDone: finisher({ record, served, sessionId: facts.sessionId, deps, log }),
     })
     explain(tapped.headers, decision, {

@@ -28,23 +28,89 @@ const maxEventCharacters = 16 * 1024 * 1024
 /** Content deltas: the model's own output, as opposed to a signature arriving. */
 const tokenDeltaTypes = new Set(['text_delta', 'thinking_delta', 'input_json_delta'])
 
+/** Watches Anthropic stream events given as values (by the code that made them). */
+export interface EventObserver {
+  observeEvent(event: unknown): void
+  /** Whether the first token has gone by (later deltas need not be read). */
+  readonly sawToken: boolean
+  end(): BodyObservation
+}
+
 /**
- * Reads Anthropic stream events as they pass and keeps only the summary: usage, stop reason,
- * model, error, first-token time. The `type` inside each event's data is what counts, so
- * `data:`-only framing works as well as Anthropic's `event:` lines.
- *
- * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ * The summary of a stream from its events: usage, stop reason, model, error, first-token
+ * time. The SSE observer feeds it what it parses from bytes; a converter that makes the events
+ * itself feeds it directly, and nothing is parsed back.
  */
-export function createSseObserver(now: () => number): SseObserver {
-  const decoder = new TextDecoder()
-  let tail = ''
-  let parsing = true
+export function createEventObserver(now: () => number): EventObserver {
   let stopped = false
   let error: ErrorSummary | undefined
   let usage: TokenUsage | undefined
   let stopReason: string | null | undefined
   let model: string | undefined
   let firstTokenAt: number | undefined
+
+  return {
+    observeEvent(value) {
+      if (!isRecord(value)) return
+      switch (value.type) {
+        case 'message_start': {
+          const message = value.message
+          if (!isRecord(message)) return
+          usage = mergeUsage(undefined, message.usage)
+          stopReason = stopReasonOf(message.stop_reason)
+          if (typeof message.model === 'string') model = message.model
+          return
+        }
+        case 'content_block_delta': {
+          const delta = value.delta
+          if (firstTokenAt !== undefined || !isRecord(delta)) return
+          if (!tokenDeltaTypes.has(String(delta.type))) return
+          // The first tool-input delta is an empty `partial_json` sent before the model writes any.
+          const text = delta.text ?? delta.thinking ?? delta.partial_json
+          if (typeof text === 'string' && text !== '') firstTokenAt = now()
+          return
+        }
+        case 'message_delta': {
+          usage = mergeUsage(usage, value.usage)
+          if (isRecord(value.delta))
+            stopReason = stopReasonOf(value.delta.stop_reason) ?? stopReason
+          return
+        }
+        case 'message_stop':
+          stopped = true
+          return
+        case 'error':
+          // An error event without a readable error still ended the answer.
+          error ??= errorOf(value) ?? { type: 'api_error', message: '' }
+          return
+      }
+    },
+    get sawToken() {
+      return firstTokenAt !== undefined
+    },
+    end: () => ({
+      complete: stopped && error === undefined,
+      error,
+      usage,
+      stopReason,
+      model,
+      firstTokenAt,
+    }),
+  }
+}
+
+/**
+ * Reads Anthropic stream events as they pass and keeps only the summary (see
+ * `createEventObserver`). The `type` inside each event's data is what counts, so `data:`-only
+ * framing works as well as Anthropic's `event:` lines.
+ *
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ */
+export function createSseObserver(now: () => number): SseObserver {
+  const decoder = new TextDecoder()
+  const events = createEventObserver(now)
+  let tail = ''
+  let parsing = true
 
   const take = (data: string) => {
     let value: unknown
@@ -53,38 +119,7 @@ export function createSseObserver(now: () => number): SseObserver {
     } catch {
       return
     }
-    if (!isRecord(value)) return
-    switch (value.type) {
-      case 'message_start': {
-        const message = value.message
-        if (!isRecord(message)) return
-        usage = mergeUsage(undefined, message.usage)
-        stopReason = stopReasonOf(message.stop_reason)
-        if (typeof message.model === 'string') model = message.model
-        return
-      }
-      case 'content_block_delta': {
-        const delta = value.delta
-        if (firstTokenAt !== undefined || !isRecord(delta)) return
-        if (!tokenDeltaTypes.has(String(delta.type))) return
-        // The first tool-input delta is an empty `partial_json` sent before the model writes any.
-        const text = delta.text ?? delta.thinking ?? delta.partial_json
-        if (typeof text === 'string' && text !== '') firstTokenAt = now()
-        return
-      }
-      case 'message_delta': {
-        usage = mergeUsage(usage, value.usage)
-        if (isRecord(value.delta)) stopReason = stopReasonOf(value.delta.stop_reason) ?? stopReason
-        return
-      }
-      case 'message_stop':
-        stopped = true
-        return
-      case 'error':
-        // An error event without a readable error still ended the answer.
-        error ??= errorOf(value) ?? { type: 'api_error', message: '' }
-        return
-    }
+    events.observeEvent(value)
   }
 
   const parser = createParser({
@@ -97,7 +132,7 @@ export function createSseObserver(now: () => number): SseObserver {
         event.event === 'content_block_stop'
       )
         return
-      if (event.event === 'content_block_delta' && firstTokenAt !== undefined) return
+      if (event.event === 'content_block_delta' && events.sawToken) return
       take(event.data)
     },
     onError: (parseError) => {
@@ -121,14 +156,7 @@ export function createSseObserver(now: () => number): SseObserver {
     observe: (bytes) => feed(decoder.decode(bytes, { stream: true })),
     end(): BodyObservation {
       feed(decoder.decode())
-      return {
-        complete: stopped && error === undefined,
-        error,
-        usage,
-        stopReason,
-        model,
-        firstTokenAt,
-      }
+      return events.end()
     },
     endsBetweenEvents: () => endsWithBlankLine(tail),
   }

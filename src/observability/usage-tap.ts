@@ -2,7 +2,7 @@ import { messageOf } from '../lib/errors.ts'
 import { encodeEvent } from '../protocol/sse.ts'
 import type { BodyObservation, BodyObserver, ErrorSummary, TokenUsage } from './body-observation.ts'
 import { createJsonObserver } from './json-observer.ts'
-import { createSseObserver, type SseObserver } from './sse-observer.ts'
+import { createSseObserver, type EventObserver, type SseObserver } from './sse-observer.ts'
 
 /** What a finished response turned out to be. */
 export interface ResponseSummary {
@@ -48,6 +48,11 @@ export interface TapOptions {
    * connection without a word. Default true.
    */
   appendErrorEvent?: boolean
+  /**
+   * The summary of an SSE body whose events were watched as they were made (a translated
+   * stream): its bytes are then passed on without being parsed back.
+   */
+  events?: EventObserver
   now?: () => number
 }
 
@@ -74,7 +79,11 @@ export function tapResponse(response: Response, options: TapOptions): Response {
   const init = { status, statusText: response.statusText, headers: new Headers(response.headers) }
   const contentType = init.headers.get('content-type')?.toLowerCase() ?? ''
   const streamed = contentType.includes('text/event-stream')
-  const sse: SseObserver | undefined = streamed ? createSseObserver(now) : undefined
+  const sse: SseObserver | undefined = !streamed
+    ? undefined
+    : options.events === undefined
+      ? createSseObserver(now)
+      : watchedEvents(options.events)
   const observer: BodyObserver = sse ?? createJsonObserver()
 
   let firstByteAt: number | undefined
@@ -155,6 +164,11 @@ export function tapResponse(response: Response, options: TapOptions): Response {
     { highWaterMark: 0 },
   )
   return new Response(body, init)
+}
+
+/** Events watched by their maker; the bytes are whole events, so an error can follow any chunk. */
+function watchedEvents(events: EventObserver): SseObserver {
+  return { observe: () => {}, end: () => events.end(), endsBetweenEvents: () => true }
 }
 
 /**

@@ -2,7 +2,7 @@ import { RouterError, messageOf } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
 import type { Candidate } from '../router/route.ts'
 import { adapters } from './registry.ts'
-import type { ProviderCall } from './types.ts'
+import type { ProviderAnswer, ProviderCall } from './types.ts'
 
 export type CallBase = Omit<ProviderCall, 'provider' | 'model'>
 
@@ -21,18 +21,18 @@ export async function sendWithFallback(
     /** Filled in as candidates are tried (`"<provider>,<model> <outcome>"`), failed runs included. */
     attempts: string[]
   },
-): Promise<{ response: Response; served: Candidate }> {
+): Promise<ProviderAnswer & { served: Candidate }> {
   const { log, attempts } = options
   const failures: string[] = []
   for (const [index, candidate] of candidates.entries()) {
     try {
-      const response = await adapters[candidate.provider.protocol]({
+      const answer = await adapters[candidate.provider.protocol]({
         ...base,
         provider: candidate.provider,
         model: candidate.model,
       })
-      attempts.push(`${candidate.reference} ${response.status}`)
-      return { response, served: candidate }
+      attempts.push(`${candidate.reference} ${answer.response.status}`)
+      return { ...answer, served: candidate }
     } catch (error) {
       if (base.signal.aborted) throw error
       attempts.push(`${candidate.reference} ${outcomeOf(error)}`)

@@ -1,6 +1,7 @@
 import type { ProviderSettings } from '../config/providers.ts'
 import type { MessagesRequest } from '../protocol/messages.ts'
 import type { Logger } from '../observability/log.ts'
+import type { EventObserver } from '../observability/sse-observer.ts'
 
 /** Everything an adapter needs to serve one request from one provider. */
 export interface ProviderCall {
@@ -23,9 +24,21 @@ export interface ProviderCall {
   log: Logger
 }
 
+/** What an adapter gives back. */
+export interface ProviderAnswer {
+  /** The answer in Anthropic's protocol, streamed when the request streamed. */
+  response: Response
+  /**
+   * When the adapter made the Anthropic events itself (a translated stream), it has watched
+   * them as it made them: the usage tap reads the summary here instead of parsing the bytes
+   * back.
+   */
+  events?: EventObserver
+}
+
 /**
  * A provider adapter: sends the request in the provider's protocol and returns the answer in
- * Anthropic's, streamed when the request streamed. Failures before the answer starts are
- * thrown as `RouterError`s; failures after that are reported inside the stream.
+ * Anthropic's. Failures before the answer starts are thrown as `RouterError`s; failures after
+ * that are reported inside the stream.
  */
-export type ProviderAdapter = (call: ProviderCall) => Promise<Response>
+export type ProviderAdapter = (call: ProviderCall) => Promise<ProviderAnswer>

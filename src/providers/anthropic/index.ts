@@ -62,5 +62,5 @@ export const sendAnthropic: ProviderAdapter = async (call) => {
   response.headers.forEach((value, key) => {
     if (!hopHeaders.has(key)) forwarded.set(key, value)
   })
-  return new Response(response.body, { status: response.status, headers: forwarded })
+  return { response: new Response(response.body, { status: response.status, headers: forwarded }) }
 }

@@ -1,6 +1,7 @@
 import { effectiveModel } from '../../pricing/catalog.ts'
 import { RouterError } from '../../lib/errors.ts'
-import { encodeEvents } from '../../protocol/sse.ts'
+import { encodeEvent } from '../../protocol/sse.ts'
+import { createEventObserver } from '../../observability/sse-observer.ts'
 import { postUpstream } from '../http.ts'
 import { thinkingSignature } from '../thinking-signature.ts'
 import type { ProviderAdapter } from '../types.ts'
@@ -57,10 +58,14 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     thinkingSignature: thinkingSignature(provider.name),
   }
   const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream')
+  const events = createEventObserver(() => performance.now())
   if (request.stream === true && isEventStream && response.body !== null) {
-    return new Response(translateStream(response.body, { ...options, pingIntervalMs }), {
-      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+    const body = translateStream(response.body, {
+      ...options,
+      pingIntervalMs,
+      onEvent: events.observeEvent,
     })
+    return { response: new Response(body, { headers: sseHeaders }), events }
   }
 
   // Not streamed (asked so, or the provider ignored `stream: true`).
@@ -84,14 +89,13 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
       provider: provider.name,
       warnings,
     })
-  if (request.stream !== true) return Response.json(message)
-  const stream = new ReadableStream({
-    start(controller) {
-      for (const event of messageToEvents(message)) controller.enqueue(event)
-      controller.close()
-    },
-  })
-  return new Response(stream.pipeThrough(encodeEvents()), {
-    headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
-  })
+  if (request.stream !== true) return { response: Response.json(message) }
+  const replayed = messageToEvents(message)
+  for (const event of replayed) events.observeEvent(event)
+  return {
+    response: new Response(new Blob(replayed.map(encodeEvent)), { headers: sseHeaders }),
+    events,
+  }
 }
+
+const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }

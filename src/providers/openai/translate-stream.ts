@@ -7,6 +7,8 @@ import { createConversion, type StreamOptions } from './convert-stream.ts'
 export interface TranslateOptions extends StreamOptions {
   /** While the provider is silent this long, a `ping` goes out. */
   pingIntervalMs: number
+  /** Hears every event as it is made (the usage tap), before it is encoded. */
+  onEvent?: (event: StreamEvent) => void
 }
 
 /**
@@ -30,6 +32,7 @@ export function translateStream(
 
   const conversion = createConversion(options, (event: StreamEvent) => {
     if (event.type === 'message_start') started = true
+    options.onEvent?.(event)
     pending.push(encodeEvent(event))
   })
   const items = createItemParser(ChatChunk, (item) => {
