@@ -109,6 +109,8 @@ export async function startRouter(options: {
       HOME: options.home,
       CCR_HOME: options.home,
       ...options.env,
+      // To compare runtime settings: BENCH_ROUTER_ENV='{"BUN_JSC_forceRAMSize":"0"}'.
+      ...(JSON.parse(process.env.BENCH_ROUTER_ENV ?? '{}') as Record<string, string>),
     }) as Record<string, string>,
     stdin: 'ignore',
     stdout: output,
