@@ -42,7 +42,11 @@ test('a locked database costs one warning and no rows: they are written once it 
   const store = openStore(path)
   store.exec('PRAGMA busy_timeout = 0')
   const records: LogRecord[] = []
-  const log = createLogger({ level: () => 'info', sinks: [{ write: (record) => records.push(record), flush: async () => {} }], redactor: createRedactor() })
+  const log = createLogger({
+    level: () => 'info',
+    sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
+    redactor: createRedactor(),
+  })
   const writer = createLedgerWriter({ db: store, log, flushIntervalMs: 60_000 })
 
   // Another process holds the write lock.
@@ -53,13 +57,18 @@ test('a locked database costs one warning and no rows: they are written once it 
   writer.record(row('b'))
   writer.flush()
   expect(writer.pending).toBe(2)
-  expect(records.filter((record) => record.msg.startsWith('the ledger could not be written'))).toHaveLength(1)
+  expect(
+    records.filter((record) => record.msg.startsWith('the ledger could not be written')),
+  ).toHaveLength(1)
 
   other.exec('ROLLBACK')
   other.close()
   writer.close()
   expect(writer.pending).toBe(0)
-  expect(store.query('SELECT request_id FROM requests ORDER BY id').all()).toEqual([{ request_id: 'a' }, { request_id: 'b' }])
+  expect(store.query('SELECT request_id FROM requests ORDER BY id').all()).toEqual([
+    { request_id: 'a' },
+    { request_id: 'b' },
+  ])
   store.close()
 })
 
@@ -70,7 +79,11 @@ test('a read-only store degrades to a warning, never an exception on the request
   chmodSync(path, 0o400)
   const store = new Database(path, { readonly: true })
   const records: LogRecord[] = []
-  const log = createLogger({ level: () => 'info', sinks: [{ write: (record) => records.push(record), flush: async () => {} }], redactor: createRedactor() })
+  const log = createLogger({
+    level: () => 'info',
+    sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
+    redactor: createRedactor(),
+  })
   const writer = createLedgerWriter({ db: store, log, flushIntervalMs: 60_000, maxPending: 3 })
   for (const id of ['a', 'b', 'c', 'd', 'e']) writer.record(row(id))
   expect(() => writer.flush()).not.toThrow()
