@@ -3,39 +3,7 @@ import { join } from 'node:path'
 import { openStore } from '../../src/store/db.ts'
 import { insertRows, type LedgerRow } from '../../src/store/ledger.ts'
 import { runCli, tempHome } from '../helpers.ts'
-
-/** A served, complete, unpriced request with nothing measured; each row says what differs. */
-function ledgerRow(overrides: Partial<LedgerRow>): LedgerRow {
-  return {
-    time: 0,
-    requestId: 'request',
-    sessionId: null,
-    project: null,
-    slot: 'default',
-    reason: null,
-    requestedModel: 'claude-sonnet-4-5',
-    provider: 'openai',
-    model: 'gpt-a',
-    attempts: ['openai,gpt-a 200'],
-    streamed: true,
-    status: 200,
-    errorType: null,
-    complete: true,
-    inputTokens: null,
-    outputTokens: null,
-    cacheReadTokens: null,
-    cacheWriteTokens: null,
-    reasoningTokens: null,
-    latencyMs: null,
-    ttftMs: null,
-    outputTps: null,
-    costUsd: null,
-    anthropicCostUsd: null,
-    cacheHit: false,
-    savedUsd: null,
-    ...overrides,
-  }
-}
+import { ledgerRow } from '../ledger-rows.ts'
 
 // The process runs in UTC, so noon UTC is the calendar day written.
 const noon = (day: number) => Date.UTC(2025, 0, day, 12)

@@ -6,36 +6,10 @@ import { join } from 'node:path'
 import { createLogger, type LogRecord } from '../../src/observability/log.ts'
 import { createRedactor } from '../../src/observability/redact.ts'
 import { openStore } from '../../src/store/db.ts'
-import { createLedgerWriter, type LedgerRow } from '../../src/store/ledger.ts'
+import { createLedgerWriter } from '../../src/store/ledger.ts'
+import { ledgerRow } from '../ledger-rows.ts'
 
-const row = (requestId: string): LedgerRow => ({
-  time: Date.now(),
-  requestId,
-  sessionId: null,
-  project: null,
-  slot: 'default',
-  reason: null,
-  requestedModel: 'claude-opus-5-5',
-  provider: 'p',
-  model: 'm',
-  attempts: ['p,m 200'],
-  streamed: true,
-  status: 200,
-  errorType: null,
-  complete: true,
-  inputTokens: 1,
-  outputTokens: 1,
-  cacheReadTokens: 0,
-  cacheWriteTokens: 0,
-  reasoningTokens: null,
-  latencyMs: 1,
-  ttftMs: 1,
-  outputTps: 1,
-  costUsd: 0,
-  anthropicCostUsd: 0,
-  cacheHit: false,
-  savedUsd: null,
-})
+const row = (requestId: string) => ledgerRow({ requestId })
 
 test('a locked database costs one warning and no rows: they are written once it is free', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'ccr-ledger-')), 'ccr.db')
