@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openStore } from '../../src/store/db.ts'
-import { insertRows, type LedgerRow } from '../../src/store/ledger.ts'
+import { insertRows } from '../../src/store/ledger.ts'
+import { ledgerRow } from '../ledger-rows.ts'
 import { fakeOpenAI } from '../fake-openai.ts'
 import { testRouter, waitFor } from '../helpers.ts'
 
@@ -11,34 +12,15 @@ import { testRouter, waitFor } from '../helpers.ts'
 function ledgerWith(spent: { usd: number; project?: string }[]): string {
   const path = join(mkdtempSync(join(tmpdir(), 'ccr-budget-')), 'ccr.db')
   const store = openStore(path)
-  const rows: LedgerRow[] = spent.map(({ usd, project }, index) => ({
-    time: Date.now() - 1000,
-    requestId: `req_${index}`,
-    sessionId: null,
-    project: project ?? null,
-    slot: 'default',
-    reason: null,
-    requestedModel: 'claude-opus-5-5',
-    provider: 'paid',
-    model: 'big',
-    attempts: ['paid,big 200'],
-    streamed: true,
-    status: 200,
-    errorType: null,
-    complete: true,
-    inputTokens: 1000,
-    outputTokens: 100,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: null,
-    latencyMs: 100,
-    ttftMs: 50,
-    outputTps: 2000,
-    costUsd: usd,
-    anthropicCostUsd: usd * 3,
-    cacheHit: false,
-    savedUsd: null,
-  }))
+  const rows = spent.map(({ usd, project }, index) =>
+    ledgerRow({
+      time: Date.now() - 1000,
+      requestId: `req_${index}`,
+      project: project ?? null,
+      costUsd: usd,
+      anthropicCostUsd: usd * 3,
+    }),
+  )
   insertRows(store, rows)
   store.close()
   return path
