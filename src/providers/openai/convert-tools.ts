@@ -112,7 +112,7 @@ function toolChoice(
       report.add(
         'changed',
         'tool_choice.name',
-        `tool ${name ?? '(none)'} is not sent: any tool is required instead`,
+        `tool ${name ?? '(none)'} is not sent, so a call to some tool is required instead`,
       )
       return 'required'
     }

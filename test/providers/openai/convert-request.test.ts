@@ -946,7 +946,7 @@ describe('tools', () => {
         {
           type: 'changed',
           field: 'tool_choice.name',
-          details: 'tool Missing is not sent: any tool is required instead',
+          details: 'tool Missing is not sent, so a call to some tool is required instead',
         },
       ],
     })
