@@ -6,7 +6,6 @@ import type { ChatRequest } from './api.ts'
 import { createWarningCollector, type WarningCollector } from './conversion-warnings.ts'
 import { convertMessages } from './convert-messages.ts'
 import { convertTools, loadedToolNames } from './convert-tools.ts'
-import type { ToolMemo } from './tool-memo.ts'
 import {
   convertThinking,
   endpointUrl,
@@ -64,8 +63,6 @@ export interface ConvertRequestOptions {
   provider: Pick<ProviderSettings, 'name' | 'endpoint'>
   /** Limits and capabilities from the config (`{ id }` when nothing is configured). */
   modelEntry: ModelEntry
-  /** Remembers converted tools across requests; without it each request converts its own. */
-  toolMemo?: ToolMemo
 }
 
 /**
@@ -91,12 +88,7 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
     ...maxTokens(request, modelEntry, reasoningModel, report),
     ...sampling(request, reasoningModel, report),
     ...(request.stream === true ? { stream: true, stream_options: { include_usage: true } } : {}),
-    ...convertTools({
-      request,
-      loadedTools: loadedToolNames(request.messages),
-      report,
-      ...(options.toolMemo === undefined ? {} : { memo: options.toolMemo }),
-    }),
+    ...convertTools({ request, loadedTools: loadedToolNames(request.messages), report }),
     ...convertThinking({
       request,
       control: modelEntry.reasoning ?? inferReasoning(provider, model),

@@ -1,7 +1,6 @@
 import type { MessagesRequest, Tool, ToolChoice } from '../../protocol/messages.ts'
 import type { ChatRequest, ChatTool, ChatToolChoice } from './api.ts'
 import type { WarningCollector } from './conversion-warnings.ts'
-import type { ToolMemo } from './tool-memo.ts'
 
 /** The tool fields this converter reads; others (`strict`, `input_examples`, …) are reported. */
 const toolFields = new Set([
@@ -19,8 +18,6 @@ export interface ConvertToolsOptions {
   /** Deferred tools that ToolSearch already loaded (see `loadedToolNames`): they are sent. */
   loadedTools: ReadonlySet<string>
   report: WarningCollector
-  /** Remembers converted tools across requests (see `createToolMemo`). */
-  memo?: ToolMemo
 }
 
 /** The request fields that carry tools; all absent when no tool is left. */
@@ -37,7 +34,7 @@ export type ToolFields = Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_t
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-tools
  */
 export function convertTools(options: ConvertToolsOptions): ToolFields {
-  const { request, loadedTools, report, memo } = options
+  const { request, loadedTools, report } = options
   const tools: ChatTool[] = []
   const deferred: Array<{ field: string; name: string }> = []
   for (const [index, tool] of (request.tools ?? []).entries()) {
@@ -60,7 +57,7 @@ export function convertTools(options: ConvertToolsOptions): ToolFields {
         report.add('dropped', `${field}.${key}`, 'not supported by OpenAI function tools')
       }
     }
-    tools.push(memo === undefined ? functionTool(tool) : memo.convert(tool, functionTool))
+    tools.push(functionTool(tool))
   }
   if (deferred.length > 0) {
     report.add(

@@ -11,15 +11,7 @@ import { convertRequest } from './convert-request.ts'
 import { messageToEvents } from '../../protocol/message-events.ts'
 import { toAnthropicMessage } from './convert-response.ts'
 import { translateStream } from './translate-stream.ts'
-import { serializeChatRequest } from './serialize.ts'
-import { createToolMemo } from './tool-memo.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-
-/**
- * Converted tools remembered across requests: a memo of a pure conversion, shared by every
- * OpenAI provider (a tool's conversion does not depend on which one).
- */
-const toolMemo = createToolMemo()
 
 /** While a model is silent (reasoning, queueing), a ping goes out this often. */
 const pingIntervalMs = 10_000
@@ -38,7 +30,6 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     model,
     provider,
     modelEntry: effectiveModel(provider, model),
-    toolMemo,
   })
   if (converted.warnings.length > 0) {
     call.log.warn('the request could not be carried over as sent', {
@@ -56,7 +47,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
   const response = await postUpstream(call, {
     url: provider.endpoint,
     headers,
-    body: serializeChatRequest(converted.body, toolMemo),
+    body: JSON.stringify(converted.body),
   })
   if (!response.ok) throw await upstreamError(provider.name, response)
 
