@@ -2,24 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { buildBinary } from '../bench/processes.ts'
 import packageJson from '../package.json' with { type: 'json' }
-import { baseEnv, freePort, healthOf, repoRoot, tempHome, waitFor } from './helpers.ts'
+import { baseEnv, freePort, healthOf, tempHome, waitFor } from './helpers.ts'
 
 const outDirectory = mkdtempSync(join(tmpdir(), 'ccr-build-'))
 const binary = join(outDirectory, 'ccr')
 
 beforeAll(async () => {
-  const build = Bun.spawn([process.execPath, 'build.ts', `--outfile=${binary}`], {
-    cwd: repoRoot,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(build.stdout).text(),
-    new Response(build.stderr).text(),
-    build.exited,
-  ])
-  if (exitCode !== 0) throw new Error(`build failed:\n${stdout}\n${stderr}`)
+  await buildBinary(outDirectory)
 }, 120_000)
 afterAll(() => rmSync(outDirectory, { recursive: true, force: true }))
 

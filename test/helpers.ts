@@ -86,6 +86,26 @@ export function sse(events: { type: string }[]): string {
   return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join('')
 }
 
+/**
+ * An SSE response that sends `first` and then holds the stream open; `cancelled` settles when
+ * the reader of the body (ccr) cancels it.
+ */
+export function heldStream(first: string): { response: () => Response; cancelled: Promise<void> } {
+  const cancelled = Promise.withResolvers<void>()
+  const response = () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(first))
+        },
+        cancel() {
+          cancelled.resolve()
+        },
+      }),
+      { headers: { 'content-type': 'text/event-stream' } },
+    )
+  return { response, cancelled: cancelled.promise }
+}
 /** The `body` of a recorded Claude Code request fixture, as its original JSON text. */
 export function fixtureBody(scenario: string, file: string): string {
   const recorded = JSON.parse(

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
-import { fakeUpstream, fixtureBody, fixtureText, sse, testRouter } from '../helpers.ts'
+import { fakeUpstream, fixtureBody, fixtureText, heldStream, sse, testRouter } from '../helpers.ts'
 
 const providerKey = 'sk-provider-secret-0123456789'
 
@@ -140,21 +140,8 @@ describe('anthropic passthrough', () => {
   })
 
   test('cancels the upstream request when the client goes away', async () => {
-    const cancelled = Promise.withResolvers<void>()
-    using upstream = fakeUpstream(
-      () =>
-        new Response(
-          new ReadableStream({
-            start(controller) {
-              controller.enqueue(new TextEncoder().encode(sse([{ type: 'message_start' }])))
-            },
-            cancel() {
-              cancelled.resolve()
-            },
-          }),
-          { headers: { 'content-type': 'text/event-stream' } },
-        ),
-    )
+    const held = heldStream(sse([{ type: 'message_start' }]))
+    using upstream = fakeUpstream(held.response)
     await using router = testRouter(configFor(upstream.url))
     const client = new AbortController()
     const response = await fetch(`${router.url}/v1/messages`, {
@@ -165,7 +152,7 @@ describe('anthropic passthrough', () => {
     })
     await response.body!.getReader().read()
     client.abort()
-    await cancelled.promise
+    await held.cancelled
     expect(upstream.seen).toHaveLength(1)
   })
 

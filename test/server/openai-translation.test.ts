@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { answersTools, fakeOpenAI } from '../fake-openai.ts'
-import { fakeUpstream, fixtureBody, repoRoot, testRouter } from '../helpers.ts'
+import { fakeUpstream, fixtureBody, heldStream, repoRoot, testRouter } from '../helpers.ts'
 
 function configFor(url: string, extra: Record<string, unknown> = {}) {
   return {
@@ -302,26 +302,10 @@ describe('provider failures', () => {
   })
 
   test('the client going away cancels the provider stream', async () => {
-    const cancelled = Promise.withResolvers<void>()
-    const encoder = new TextEncoder()
-    using upstream = fakeUpstream(
-      () =>
-        new Response(
-          new ReadableStream({
-            start(controller) {
-              controller.enqueue(
-                encoder.encode(
-                  `data: ${JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'thinking hard' } }] })}\n\n`,
-                ),
-              )
-            },
-            cancel() {
-              cancelled.resolve()
-            },
-          }),
-          { headers: { 'content-type': 'text/event-stream' } },
-        ),
+    const held = heldStream(
+      `data: ${JSON.stringify({ id: 'c', model: 'm', choices: [{ index: 0, delta: { content: 'thinking hard' } }] })}\n\n`,
     )
+    using upstream = fakeUpstream(held.response)
     await using router = testRouter(configFor(upstream.url))
     const client = new AbortController()
     const response = await fetch(`${router.url}/v1/messages`, {
@@ -337,7 +321,7 @@ describe('provider failures', () => {
     })
     await response.body!.getReader().read()
     client.abort()
-    await cancelled.promise
+    await held.cancelled
     expect(upstream.seen).toHaveLength(1)
   })
 
