@@ -3,8 +3,13 @@ import type { StreamEvent } from './events.ts'
 const encoder = new TextEncoder()
 
 /** One event in Anthropic's exact SSE framing: an `event:` line, a `data:` line, a blank line. */
+export function eventText(event: StreamEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
+}
+
+/** One event's bytes. */
 export function encodeEvent(event: StreamEvent): Uint8Array {
-  return encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+  return encoder.encode(eventText(event))
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { StreamEvent } from '../../protocol/events.ts'
-import { encodeEvent } from '../../protocol/sse.ts'
+import { encodeEvent, eventText } from '../../protocol/sse.ts'
 import { createItemParser, describe, readFailure } from '../sse-json.ts'
 import { ChatChunk } from './api.ts'
 import { createConversion, type StreamOptions } from './convert-stream.ts'
@@ -17,7 +17,9 @@ export interface TranslateOptions extends StreamOptions {
  * `toAnthropicEvents`) and encoded before the next read. A chain of TransformStreams costs a
  * few microseconds per stage per chunk, which is most of the router's time on a 100-chunk
  * stream; fused, the client's reads pull the provider's chunks one for one (backpressure), and
- * cancelling the result cancels the provider's body. Pings keep a silent stream alive.
+ * cancelling the result cancels the provider's body. The events made from one upstream read
+ * leave as one chunk: one encode and one write instead of one per event. Pings keep a silent
+ * stream alive.
  */
 export function translateStream(
   body: ReadableStream<Uint8Array>,
@@ -25,7 +27,9 @@ export function translateStream(
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
-  let pending: Uint8Array[] = []
+  const encoder = new TextEncoder()
+  // The events made from one upstream read, as text: encoded and handed on as one chunk.
+  let pending = ''
   let ended = false
   let lastSent = Date.now()
   let started = false
@@ -33,7 +37,7 @@ export function translateStream(
   const conversion = createConversion(options, (event: StreamEvent) => {
     if (event.type === 'message_start') started = true
     options.onEvent?.(event)
-    pending.push(encodeEvent(event))
+    pending += eventText(event)
   })
   const items = createItemParser(ChatChunk, (item) => {
     if (!ended && conversion.accept(item) === 'ended') ended = true
@@ -63,7 +67,7 @@ export function translateStream(
       },
       async pull(controller) {
         // Read until this pull has something to hand on, or the answer is over.
-        while (pending.length === 0 && !ended) {
+        while (pending === '' && !ended) {
           let next: Awaited<ReturnType<typeof reader.read>>
           try {
             next = await reader.read()
@@ -80,10 +84,11 @@ export function translateStream(
           }
           items.feed(decoder.decode(next.value, { stream: true }))
         }
-        const out = pending
-        pending = []
-        if (out.length > 0) lastSent = Date.now()
-        for (const bytes of out) controller.enqueue(bytes)
+        if (pending !== '') {
+          lastSent = Date.now()
+          controller.enqueue(encoder.encode(pending))
+          pending = ''
+        }
         if (ended) {
           stopTimer()
           controller.close()

@@ -1,0 +1,133 @@
+/**
+ * A/B of two routers under the same load: "a" is a binary given (a build of another commit),
+ * or this tree's build with other environment settings; "b" is this tree's build. The two run
+ * side by side on the router's core and are loaded in turn, a, b, a, b…, so a slow moment of the
+ * machine hits both. What a change costs is read here, not from a micro-benchmark.
+ *
+ *   bun bench/ab.ts --a <binary> [--only stream-c50,nonstream-c50] [--repeats 5] [--duration 5]
+ *   bun bench/ab.ts --a-env '{"BUN_JSC_forceRAMSize":"0"}' --only nonstream-c50
+ *
+ * Prints, per workload and router, the medians: requests/s, router CPU per request, peak RSS,
+ * latency p50/p99 and time to first byte.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadFixture } from './bodies.ts'
+import { measureSide, type SideRun } from './measure.ts'
+import { canPin } from './pinning.ts'
+import { prepareWorkload } from './prepare.ts'
+import { buildBinary, freePort, startFake, startRouter, writeHome } from './processes.ts'
+import { routerConfig } from './router-config.ts'
+import { median } from './stats.ts'
+import { workloads } from './workloads.ts'
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    a: { type: 'string' },
+    'a-env': { type: 'string', default: '{}' },
+    'b-env': { type: 'string', default: '{}' },
+    only: { type: 'string', default: 'nonstream-c50,stream-c50' },
+    repeats: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '5' },
+  },
+})
+const log = (line: string) => process.stderr.write(`${line}\n`)
+const routerCore = canPin ? 0 : undefined
+const generatorCore = canPin ? 1 : undefined
+if (canPin) Bun.spawnSync(['taskset', '-pc', '1', String(process.pid)], { stdout: 'ignore' })
+const hasWrk = Bun.which('wrk') !== null
+
+const directory = mkdtempSync(join(tmpdir(), 'ccr-ab-'))
+const fake = await startFake(generatorCore)
+const stops: (() => Promise<void>)[] = [() => fake.stop()]
+try {
+  log('building this tree…')
+  const built = await buildBinary(directory)
+  const sides = {
+    a: { binary: values.a ?? built, env: JSON.parse(values['a-env']) as Record<string, string> },
+    b: { binary: built, env: JSON.parse(values['b-env']) as Record<string, string> },
+  }
+  const shapes = workloads
+  const routers = {} as Record<'a' | 'b', { pid: number; url: string }>
+  for (const name of ['a', 'b'] as const) {
+    const home = join(directory, name)
+    const port = freePort()
+    writeHome(home, routerConfig({ port, fakeUrl: fake.url, shapes }))
+    const router = await startRouter({
+      command: [sides[name].binary],
+      home,
+      port,
+      core: routerCore,
+      env: sides[name].env,
+    })
+    stops.unshift(() => router.stop())
+    routers[name] = router
+  }
+  await Bun.sleep(2000)
+  const fixture = loadFixture()
+  const bodies = join(directory, 'bodies')
+  mkdirSync(bodies)
+  for (const workload of workloads.filter((each) => values.only.split(',').includes(each.id))) {
+    const prepare = (name: 'a' | 'b') =>
+      prepareWorkload({
+        workload,
+        fixture,
+        fakeUrl: fake.url,
+        routerUrl: routers[name].url,
+        bareUrl: fake.url,
+        directory: join(bodies, name),
+      }).ccr
+    mkdirSync(join(bodies, 'a'), { recursive: true })
+    mkdirSync(join(bodies, 'b'), { recursive: true })
+    const targets = { a: prepare('a'), b: prepare('b') }
+    const run = (name: 'a' | 'b', durationS: number) =>
+      measureSide(
+        {
+          tool: hasWrk && !workload.stream ? 'wrk' : 'bun',
+          url: targets[name].url,
+          bodyFile: targets[name].bodyFile,
+          headersFile: targets[name].headersFile,
+          concurrency: workload.concurrency,
+          durationS,
+          ...(targets[name].expect === undefined ? {} : { expect: targets[name].expect }),
+          core: generatorCore,
+        },
+        { fake, proxy: { pid: routers[name].pid, core: routerCore }, settleMs: 300 },
+      )
+    await run('a', 1)
+    await run('b', 1)
+    const runs: Record<'a' | 'b', SideRun[]> = { a: [], b: [] }
+    for (let repeat = 0; repeat < Number(values.repeats); repeat++) {
+      for (const name of ['a', 'b'] as const) {
+        const result = await run(name, Number(values.duration))
+        runs[name].push(result)
+        log(
+          `  ${workload.id} ${name} #${repeat + 1}: ${result.rps.toFixed(0)} req/s, ` +
+            `${result.proxyCpuMsPerRequest?.toFixed(3)} ms CPU/req, ` +
+            `${result.proxyPeakRssMb?.toFixed(1)} MB, errors ${result.errors}`,
+        )
+      }
+    }
+    const of = (name: 'a' | 'b', pick: (run: SideRun) => number | undefined) =>
+      median(runs[name].map(pick).filter((value): value is number => value !== undefined))
+    console.log(`\n${workload.id} (medians of ${values.repeats})`)
+    console.log('router | req/s | CPU ms/req | peak RSS MB | p50 ms | p99 ms | TTFB p50 ms')
+    for (const name of ['a', 'b'] as const) {
+      const cells = [
+        of(name, (each) => each.rps).toFixed(0),
+        of(name, (each) => each.proxyCpuMsPerRequest).toFixed(3),
+        of(name, (each) => each.proxyPeakRssMb).toFixed(1),
+        of(name, (each) => each.latencyMs.p50).toFixed(2),
+        of(name, (each) => each.latencyMs.p99).toFixed(2),
+        of(name, (each) => each.ttfbMs?.p50).toFixed(2),
+      ]
+      console.log(`${name} | ${cells.join(' | ')}`)
+    }
+  }
+} finally {
+  for (const stop of stops) await stop()
+  rmSync(directory, { recursive: true, force: true })
+}
