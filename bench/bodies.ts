@@ -5,7 +5,8 @@ import { resolveProvider } from '../src/config/providers.ts'
 import { effectiveModel } from '../src/pricing/catalog.ts'
 import { MessagesRequest } from '../src/protocol/messages.ts'
 import { parseBody } from '../src/protocol/parse.ts'
-import { convertRequest } from '../src/providers/openai/convert-request.ts'
+import { convertRequest, serializeChatRequest } from '../src/providers/openai/convert-request.ts'
+import { topLevelValueSpan } from '../src/protocol/json-span.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 
@@ -89,13 +90,16 @@ export function longContextBody(body: Record<string, unknown>, targetBytes: numb
  */
 export function openAIBody(anthropicText: string, provider: ProviderConfig, model: string): string {
   const settings = resolveProvider(provider)
-  const { body } = convertRequest({
+  const span = topLevelValueSpan(anthropicText, 'tools')
+  const converted = convertRequest({
     request: parseBody(MessagesRequest, anthropicText),
     model,
     provider: settings,
     modelEntry: effectiveModel(settings, model),
+    ...(span === undefined ? {} : { toolsSource: anthropicText.slice(span.start, span.end) }),
   })
-  return JSON.stringify(body)
+  const body = serializeChatRequest(converted)
+  return typeof body === 'string' ? body : new TextDecoder().decode(body)
 }
 
 /** The headers ccr's OpenAI adapter sends upstream, which is what an OpenAI client sends. */

@@ -4,7 +4,7 @@ import type { ProviderCall } from './types.ts'
 export interface UpstreamRequest {
   url: string
   headers: Record<string, string>
-  body: string
+  body: string | Uint8Array
 }
 
 /**

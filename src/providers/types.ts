@@ -10,7 +10,10 @@ export interface ProviderCall {
   model: string
   /** The parsed request; adapters never mutate it. */
   request: MessagesRequest
-  /** The request exactly as the client sent it, for byte-preserving passthrough. */
+  /**
+   * The request as the client sent it (re-serialised only when a subagent tag was taken out):
+   * `request` is its parse. For byte-preserving passthrough, and the OpenAI tools memo.
+   */
   rawBody: string
   /** The client's headers, for `anthropic-version` and `anthropic-beta`. */
   clientHeaders: Headers

@@ -2,6 +2,9 @@ import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { MessagesRequest } from '../../src/protocol/messages.ts'
+import { parseBody } from '../../src/protocol/parse.ts'
+import { convertRequest } from '../../src/providers/openai/convert-request.ts'
 import { answersTools, fakeOpenAI } from '../fake-openai.ts'
 import { fakeUpstream, fixtureBody, heldStream, repoRoot, testRouter } from '../helpers.ts'
 
@@ -56,6 +59,55 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     )
     expect(warnings).toHaveLength(posted)
     expect(warnings.every((record) => typeof record.fields.requestId === 'string')).toBe(true)
+  })
+
+  test('repeated tools are sent from the memo; a changed tool reaches the provider changed', async () => {
+    using upstream = fakeOpenAI(() => ({ text: 'ok' }))
+    await using router = testRouter(configFor(upstream.url))
+    const original = fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json')
+    const edited = JSON.parse(original) as { tools: { name: string; description: string }[] }
+    const bash = edited.tools.find((tool) => tool.name === 'Bash')
+    if (bash === undefined) throw new Error('the fixture has a Bash tool')
+    bash.description = 'Runs a shell command (edited between turns).'
+    const bodies = [original, original, JSON.stringify(edited), original]
+    for (const body of bodies) {
+      const response = await fetch(`${router.url}/v1/messages?beta=true`, {
+        method: 'POST',
+        headers: claudeHeaders,
+        body,
+      })
+      expect(response.status).toBe(200)
+      await response.arrayBuffer()
+    }
+    const sentTools = upstream.seen.map(
+      (request) =>
+        (
+          JSON.parse(request.body) as {
+            tools: { function: { name: string; description: string } }[]
+          }
+        ).tools,
+    )
+    const descriptionOfBash = (tools: (typeof sentTools)[number] | undefined) =>
+      tools?.find((tool) => tool.function.name === 'Bash')?.function.description
+    const originalBash = (JSON.parse(original) as typeof edited).tools.find(
+      (tool) => tool.name === 'Bash',
+    )?.description
+    expect(sentTools.map(descriptionOfBash)).toEqual([
+      originalBash,
+      originalBash,
+      'Runs a shell command (edited between turns).',
+      originalBash,
+    ])
+    // Whether from the memo or not, the same tools go out in full.
+    expect(sentTools[1]).toEqual(sentTools[0] ?? [])
+    expect(sentTools[3]).toEqual(sentTools[0] ?? [])
+    const plain = convertRequest({
+      request: parseBody(MessagesRequest, original),
+      model: 'gpt-test',
+      provider: { name: 'oai', endpoint: `${upstream.url}/v1/chat/completions` },
+      modelEntry: { id: 'gpt-test' },
+    })
+    expect(sentTools[0]).toEqual(JSON.parse(JSON.stringify(plain.body.tools)))
   })
 
   test('a streamed tool call reaches the official SDK as a tool_use, usage corrected at the end', async () => {

@@ -57,3 +57,27 @@ function joinFields(fields: string[]): string {
   if (fields.length <= fieldsShown) return fields.join(', ')
   return `${fields.slice(0, fieldsShown).join(', ')} and ${fields.length - fieldsShown} more`
 }
+
+/** What a conversion reported, kept to be reported again: for a result that is reused. */
+export interface RecordedReports {
+  collector: WarningCollector
+  replay(into: WarningCollector): void
+}
+
+/** A collector that only records, so that a remembered conversion reports as it did the first time. */
+export function recordReports(): RecordedReports {
+  const calls: Array<(into: WarningCollector) => void> = []
+  return {
+    collector: {
+      add: (type, field, details) => calls.push((into) => into.add(type, field, details)),
+      countCacheControl(value) {
+        if ('cache_control' in value && value.cache_control !== undefined)
+          calls.push((into) => into.countCacheControl(value))
+      },
+      list: () => [],
+    },
+    replay(into) {
+      for (const call of calls) call(into)
+    },
+  }
+}

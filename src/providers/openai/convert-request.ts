@@ -5,7 +5,8 @@ import type { ConversionWarning } from '../warnings.ts'
 import type { ChatRequest } from './api.ts'
 import { createWarningCollector, type WarningCollector } from './conversion-warnings.ts'
 import { convertMessages } from './convert-messages.ts'
-import { convertTools, loadedToolNames } from './convert-tools.ts'
+import { convertToolList, loadedToolNames, toolFields } from './convert-tools.ts'
+import { rememberedTools } from './tools-memo.ts'
 import {
   convertThinking,
   endpointUrl,
@@ -53,6 +54,8 @@ const unsupportedFields: Record<string, string> = {
 export interface ConvertedRequest {
   body: ChatRequest
   warnings: ConversionWarning[]
+  /** `JSON.stringify(body.tools)` as UTF-8, when the tools came from the memo. */
+  toolsJson?: Uint8Array
 }
 
 /** What the request conversion reads; the provider only for its host (reasoning, DeepSeek). */
@@ -63,6 +66,8 @@ export interface ConvertRequestOptions {
   provider: Pick<ProviderSettings, 'name' | 'endpoint'>
   /** Limits and capabilities from the config (`{ id }` when nothing is configured). */
   modelEntry: ModelEntry
+  /** `request.tools` as the client's JSON wrote them, when known (`topLevelValueSpan`). */
+  toolsSource?: string
 }
 
 /**
@@ -82,13 +87,24 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
     report,
     sendsReasoningBack: endpointUrl(provider)?.hostname.includes('deepseek') === true,
   })
+  const requestTools = request.tools ?? []
+  const loadedTools = loadedToolNames(request.messages)
+  const remembered =
+    options.toolsSource === undefined
+      ? undefined
+      : rememberedTools(options.toolsSource, requestTools, loadedTools, report)
+  const tools = toolFields(
+    remembered?.tools ?? convertToolList(requestTools, loadedTools, report),
+    request.tool_choice,
+    report,
+  )
   const body: ChatRequest = {
     model,
     messages,
     ...maxTokens(request, modelEntry, reasoningModel, report),
     ...sampling(request, reasoningModel, report),
     ...(request.stream === true ? { stream: true, stream_options: { include_usage: true } } : {}),
-    ...convertTools({ request, loadedTools: loadedToolNames(request.messages), report }),
+    ...tools,
     ...convertThinking({
       request,
       control: modelEntry.reasoning ?? inferReasoning(provider, model),
@@ -101,8 +117,33 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
     if (consumedFields.has(key) || value === undefined) continue
     report.add('dropped', key, unsupportedFields[key] ?? 'not supported by OpenAI Chat Completions')
   }
-  return { body, warnings: report.list() }
+  const warnings = report.list()
+  return remembered === undefined || tools.tools === undefined
+    ? { body, warnings }
+    : { body, warnings, toolsJson: remembered.json }
 }
+
+/**
+ * The converted request as the JSON sent upstream. Remembered tools come with their JSON,
+ * already UTF-8: the rest is serialised and encoded around it, rather than serialising the
+ * tools again and encoding the whole body (on a Claude Code request the tools are 60% of it).
+ */
+export function serializeChatRequest(converted: ConvertedRequest): string | Uint8Array {
+  const { body, toolsJson } = converted
+  if (toolsJson === undefined) return JSON.stringify(body)
+  const { tools: _spliced, ...rest } = body
+  const head = JSON.stringify(rest).slice(0, -1)
+  const headBytes = Buffer.byteLength(head)
+  const out = new Uint8Array(headBytes + toolsKey.byteLength + toolsJson.byteLength + 1)
+  encoder.encodeInto(head, out)
+  out.set(toolsKey, headBytes)
+  out.set(toolsJson, headBytes + toolsKey.byteLength)
+  out[out.byteLength - 1] = 0x7d // }
+  return out
+}
+
+const encoder = new TextEncoder()
+const toolsKey = encoder.encode(',"tools":')
 
 /** `max_tokens`, capped to the configured limit; OpenAI's reasoning models want the newer name. */
 function maxTokens(

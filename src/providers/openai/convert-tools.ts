@@ -3,7 +3,7 @@ import type { ChatRequest, ChatTool, ChatToolChoice } from './api.ts'
 import type { WarningCollector } from './conversion-warnings.ts'
 
 /** The tool fields this converter reads; others (`strict`, `input_examples`, …) are reported. */
-const toolFields = new Set([
+const readToolFields = new Set([
   'name',
   'type',
   'description',
@@ -12,32 +12,49 @@ const toolFields = new Set([
   'cache_control',
 ])
 
-/** What the tool conversion reads. */
-export interface ConvertToolsOptions {
-  request: Pick<MessagesRequest, 'tools' | 'tool_choice'>
-  /** Deferred tools that ToolSearch already loaded (see `loadedToolNames`): they are sent. */
-  loadedTools: ReadonlySet<string>
-  report: WarningCollector
-}
-
 /** The request fields that carry tools; all absent when no tool is left. */
 export type ToolFields = Pick<ChatRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'>
 
 /**
+ * The tool fields of a request from its converted tools: with no tool left, `tool_choice` goes
+ * too, since OpenAI rejects it without tools.
+ */
+export function toolFields(
+  tools: ChatTool[],
+  choice: ToolChoice | undefined,
+  report: WarningCollector,
+): ToolFields {
+  if (tools.length === 0) {
+    if (choice !== undefined && choice.type !== 'none') {
+      report.add('dropped', 'tool_choice', 'no tools left to choose from')
+    }
+    return {}
+  }
+  const fields: ToolFields = { tools }
+  if (choice === undefined) return fields
+  fields.tool_choice = toolChoice(choice, tools, report)
+  if (choice.disable_parallel_tool_use === true) fields.parallel_tool_calls = false
+  return fields
+}
+
+/**
  * Anthropic tools → OpenAI function tools. Server tools (`web_search_20250305`, `bash_…`) run
  * on Anthropic's side and have no equivalent; deferred tools stay out until ToolSearch loads
- * them, as they would on Anthropic. With no tool left, `tool_choice` goes too: OpenAI rejects
- * it without tools.
+ * them, as they would on Anthropic. Depends on the tools and the loaded names alone, which is
+ * what lets `tools-memo.ts` reuse the result.
  *
  * @see https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use
  * @see https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/tool-search-tool
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-tools
  */
-export function convertTools(options: ConvertToolsOptions): ToolFields {
-  const { request, loadedTools, report } = options
+export function convertToolList(
+  requestTools: readonly Tool[],
+  loadedTools: ReadonlySet<string>,
+  report: WarningCollector,
+): ChatTool[] {
   const tools: ChatTool[] = []
   const deferred: Array<{ field: string; name: string }> = []
-  for (const [index, tool] of (request.tools ?? []).entries()) {
+  for (const [index, tool] of requestTools.entries()) {
     const field = `tools[${index}]`
     report.countCacheControl(tool)
     if (tool.type !== undefined && tool.type !== 'custom') {
@@ -53,7 +70,7 @@ export function convertTools(options: ConvertToolsOptions): ToolFields {
       continue
     }
     for (const [key, value] of Object.entries(tool)) {
-      if (!toolFields.has(key) && value !== undefined) {
+      if (!readToolFields.has(key) && value !== undefined) {
         report.add('dropped', `${field}.${key}`, 'not supported by OpenAI function tools')
       }
     }
@@ -66,18 +83,7 @@ export function convertTools(options: ConvertToolsOptions): ToolFields {
       `deferred tools left out until ToolSearch loads them: ${deferred.map((tool) => tool.name).join(', ')}`,
     )
   }
-  const choice = request.tool_choice
-  if (tools.length === 0) {
-    if (choice !== undefined && choice.type !== 'none') {
-      report.add('dropped', 'tool_choice', 'no tools left to choose from')
-    }
-    return {}
-  }
-  const fields: ToolFields = { tools }
-  if (choice === undefined) return fields
-  fields.tool_choice = toolChoice(choice, tools, report)
-  if (choice.disable_parallel_tool_use === true) fields.parallel_tool_calls = false
-  return fields
+  return tools
 }
 
 function functionTool(tool: Tool): ChatTool {

@@ -4,7 +4,11 @@ import { Value } from '@sinclair/typebox/value'
 import type { ProviderSettings } from '../../../src/config/providers.ts'
 import type { ModelEntry } from '../../../src/config/schema.ts'
 import { MessagesRequest } from '../../../src/protocol/messages.ts'
-import { convertRequest, inferReasoning } from '../../../src/providers/openai/convert-request.ts'
+import {
+  convertRequest,
+  inferReasoning,
+  serializeChatRequest,
+} from '../../../src/providers/openai/convert-request.ts'
 import { assertStrictOpenAIRequest, strictOpenAIProblems } from './strict-openai.ts'
 
 type Provider = Pick<ProviderSettings, 'name' | 'endpoint'>
@@ -44,14 +48,25 @@ interface ConvertOptions {
 
 function convert(request: Record<string, unknown>, options: ConvertOptions = {}) {
   const model = options.model ?? 'test-model'
-  const result = convertRequest({
+  const settings = {
     request: anthropic(request),
     model,
     provider: options.provider ?? local,
     modelEntry: { id: model, ...options.modelEntry },
-  })
+  }
+  const result = convertRequest(settings)
   // Every converted body must be acceptable to a strict provider, whatever the test checks.
   assertStrictOpenAIRequest(result.body, { vendorExtensions: true })
+  // And the tools memo must be invisible: the first conversion with the tools' text (a miss)
+  // and the second (a hit) send the same request and report the same warnings.
+  if (settings.request.tools !== undefined) {
+    const toolsSource = JSON.stringify(settings.request.tools)
+    for (const round of ['miss', 'hit']) {
+      const remembered = convertRequest({ ...settings, toolsSource })
+      expect({ round, warnings: remembered.warnings }).toEqual({ round, warnings: result.warnings })
+      expect(JSON.parse(sentText(remembered))).toEqual(JSON.parse(JSON.stringify(result.body)))
+    }
+  }
   return result
 }
 
@@ -1328,3 +1343,9 @@ describe('the strict validator', () => {
     ).toBe(true)
   })
 })
+
+/** The upstream body as text, whether it was serialised as a string or as bytes. */
+function sentText(converted: Parameters<typeof serializeChatRequest>[0]): string {
+  const body = serializeChatRequest(converted)
+  return typeof body === 'string' ? body : new TextDecoder().decode(body)
+}
