@@ -11,8 +11,7 @@ import {
 import type { Logger } from './observability/log.ts'
 import { tapResponse, type ResponseSummary } from './observability/usage-tap.ts'
 import type { Prices } from './pricing/prices.ts'
-import { MessagesRequest } from './protocol/messages.ts'
-import { parseBody } from './protocol/parse.ts'
+import { parseMessagesRequest } from './protocol/parse-request.ts'
 import { sendWithFallback } from './providers/send-with-fallback.ts'
 import type { LoadedCustomRouter } from './router/custom-router.ts'
 import { decide } from './router/decide.ts'
@@ -74,7 +73,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     streamed: false,
   }
   try {
-    const parsed = parseBody(MessagesRequest, call.body)
+    const { request: parsed, toolsSource } = parseMessagesRequest(call.body)
     if (log.isEnabled('trace')) log.trace('request body', { body: call.body })
     // A subagent tag is routing advice for ccr, not prompt text for the model.
     const tagged = extractSubagentTag(parsed)
@@ -133,6 +132,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       {
         request,
         rawBody: tagged === undefined ? call.body : JSON.stringify(request),
+        ...(toolsSource === undefined ? {} : { toolsSource }),
         clientHeaders: call.headers,
         signal: call.signal,
         inputTokens: tokenEstimate,

@@ -15,6 +15,8 @@ export interface ProviderCall {
    * `request` is its parse. For byte-preserving passthrough, and the OpenAI tools memo.
    */
   rawBody: string
+  /** `request.tools` exactly as the client's JSON wrote them, when it had tools. */
+  toolsSource?: string
   /** The client's headers, for `anthropic-version` and `anthropic-beta`. */
   clientHeaders: Headers
   /** Aborted when the client goes away or the server gives up. */

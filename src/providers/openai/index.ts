@@ -8,8 +8,6 @@ import type { ProviderAdapter } from '../types.ts'
 import { upstreamError } from '../upstream-error.ts'
 import { ChatCompletion } from './api.ts'
 import { convertRequest, serializeChatRequest } from './convert-request.ts'
-import { topLevelValueSpan } from '../../protocol/json-span.ts'
-import type { MessagesRequest } from '../../protocol/messages.ts'
 import { messageToEvents } from '../../protocol/message-events.ts'
 import { toAnthropicMessage } from './convert-response.ts'
 import { translateStream } from './translate-stream.ts'
@@ -32,7 +30,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     model,
     provider,
     modelEntry: effectiveModel(provider, model),
-    ...toolsSource(call.rawBody, request),
+    ...(call.toolsSource === undefined ? {} : { toolsSource: call.toolsSource }),
   })
   if (converted.warnings.length > 0) {
     call.log.warn('the request could not be carried over as sent', {
@@ -99,13 +97,6 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     response: new Response(new Blob(replayed.map(encodeEvent)), { headers: sseHeaders }),
     events,
   }
-}
-
-/** The request's `tools` as the client wrote them, for the tools memo (`rawBody` parses to `request`). */
-function toolsSource(rawBody: string, request: MessagesRequest): { toolsSource?: string } {
-  if (request.tools === undefined || request.tools.length === 0) return {}
-  const span = topLevelValueSpan(rawBody, 'tools')
-  return span === undefined ? {} : { toolsSource: rawBody.slice(span.start, span.end) }
 }
 
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
