@@ -12,10 +12,12 @@ const closeBracket = 0x5d
  * an object or an array: `text.slice(start, end)` is the value exactly as written. Undefined
  * when the member is absent, is not an object or array, or the text is not well formed.
  *
- * Made for text that has already parsed: it finds the span without building anything, jumping
- * from quote to quote (`indexOf`) through strings, so a 50 KB Claude Code request takes a few
- * microseconds. Brackets inside strings do not count; a key that occurs deeper down (a tool
- * schema's own `"tools"` property) is not the top-level one.
+ * Made for text that has already parsed, and for members near its end (Claude Code writes
+ * `tools` after `messages`): it reads from the end backwards, building nothing and jumping from
+ * quote to quote (`lastIndexOf`) through strings, so it passes only what follows the member and
+ * the member itself, a few microseconds however long the conversation. Brackets inside strings
+ * do not count; a key that occurs deeper down (a tool schema's own `"tools"`) is not the
+ * top-level one.
  */
 export function topLevelValueSpan(
   text: string,
@@ -23,50 +25,50 @@ export function topLevelValueSpan(
 ): { start: number; end: number } | undefined {
   const wanted = JSON.stringify(key)
   let depth = 0
-  // At depth 1: whether the next string is a key, and whether the value now due is `key`'s.
-  let expectingKey = false
-  let valueIsWanted = false
-  let start = -1
-  for (let index = 0; index < text.length; index++) {
+  // At depth 1, read backwards: a value (its span, when an object or array), then `:`, then
+  // its key, then `,` or the opening `{`.
+  let valueStart = -1
+  let valueEnd = -1
+  let keyDue = false
+  for (let index = text.length - 1; index >= 0; index--) {
     const code = text.charCodeAt(index)
     if (code === quote) {
-      const close = closingQuote(text, index)
-      if (close < 0) return undefined
-      if (depth === 1) {
-        if (expectingKey) {
-          valueIsWanted = close - index + 1 === wanted.length && text.startsWith(wanted, index)
-          expectingKey = false
-        } else {
-          valueIsWanted = false
-        }
+      const open = openingQuote(text, index)
+      if (open < 0) return undefined
+      if (depth === 1 && keyDue) {
+        const isWanted = index - open + 1 === wanted.length && text.startsWith(wanted, open)
+        if (isWanted) return valueStart < 0 ? undefined : { start: valueStart, end: valueEnd }
+        keyDue = false
       }
-      index = close
-    } else if (code === openBrace || code === openBracket) {
-      depth++
-      if (depth === 1) expectingKey = code === openBrace
-      else if (depth === 2 && valueIsWanted) start = index
+      index = open
     } else if (code === closeBrace || code === closeBracket) {
+      depth++
+      if (depth === 2) valueEnd = index + 1
+      if (depth === 1 && code !== closeBrace) return undefined
+    } else if (code === openBrace || code === openBracket) {
       depth--
-      if (depth === 1 && start >= 0) return { start, end: index + 1 }
-      if (depth <= 0) return undefined
+      if (depth === 1) valueStart = index
+      if (depth === 0) return undefined
+    } else if (depth === 1 && code === colon) {
+      keyDue = true
     } else if (depth === 1 && code === comma) {
-      expectingKey = true
-      valueIsWanted = false
-    } else if (depth === 1 && code === colon && expectingKey) {
-      return undefined
+      valueStart = -1
+      valueEnd = -1
+      keyDue = false
     }
   }
   return undefined
 }
 
-/** The index of the quote that closes the string opening at `open`, or -1. */
-function closingQuote(text: string, open: number): number {
-  let at = open
+/** The index of the quote that opens the string closing at `close`, or -1. */
+function openingQuote(text: string, close: number): number {
+  let at = close
   for (;;) {
-    at = text.indexOf('"', at + 1)
+    if (at <= 0) return -1
+    at = text.lastIndexOf('"', at - 1)
     if (at < 0) return -1
     let before = at - 1
-    while (text.charCodeAt(before) === backslash) before--
+    while (before >= 0 && text.charCodeAt(before) === backslash) before--
     // An even number of backslashes escape each other, not the quote.
     if ((at - 1 - before) % 2 === 0) return at
   }

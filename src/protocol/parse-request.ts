@@ -28,7 +28,10 @@ export function parseMessagesRequest(text: string): ParsedRequest {
   const toolsSource = text.slice(span.start, span.end)
   const key = Bun.hash(toolsSource)
   const found = remembered.get(key)
-  if (found !== undefined && found.source === toolsSource) {
+  // Parsing around the tools means copying the rest of the text into one string first: worth
+  // it while the tools are a good part of the body, not in a long conversation.
+  const worthIt = toolsSource.length * 4 >= text.length
+  if (worthIt && found !== undefined && found.source === toolsSource) {
     remembered.delete(key)
     remembered.set(key, found)
     const request = parseBody(

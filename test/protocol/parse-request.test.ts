@@ -3,6 +3,7 @@ import { RouterError } from '../../src/lib/errors.ts'
 import { MessagesRequest } from '../../src/protocol/messages.ts'
 import { parseBody } from '../../src/protocol/parse.ts'
 import { parseMessagesRequest } from '../../src/protocol/parse-request.ts'
+import { longContextBody } from '../../bench/bodies.ts'
 import { fixtureBody } from '../helpers.ts'
 
 const text = fixtureBody('print-bash', '01-main-turn1-stream.request.json')
@@ -40,6 +41,19 @@ describe('parseMessagesRequest', () => {
     expect(parsed.request.tools).toBe(
       first.request.tools as NonNullable<typeof first.request.tools>,
     )
+  })
+
+  test('a long conversation is parsed whole: copying it to parse around the tools costs more', () => {
+    const long = JSON.stringify(
+      longContextBody(JSON.parse(text) as Record<string, unknown>, 300_000),
+    )
+    const first = parseMessagesRequest(long)
+    const second = parseMessagesRequest(long)
+    expect(second.request.tools).not.toBe(
+      first.request.tools as NonNullable<typeof first.request.tools>,
+    )
+    expect(second.request).toEqual(parseBody(MessagesRequest, long))
+    expect(second.toolsSource).toBe(JSON.stringify(first.request.tools))
   })
 
   test('changed tools are parsed afresh', () => {
