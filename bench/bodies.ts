@@ -6,7 +6,7 @@ import { effectiveModel } from '../src/pricing/catalog.ts'
 import { MessagesRequest } from '../src/protocol/messages.ts'
 import { parseBody } from '../src/protocol/parse.ts'
 import { convertRequest, serializeChatRequest } from '../src/providers/openai/convert-request.ts'
-import { topLevelValueSpan } from '../src/protocol/json-span.ts'
+import { parseMessagesRequest } from '../src/protocol/parse-request.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 
@@ -90,13 +90,12 @@ export function longContextBody(body: Record<string, unknown>, targetBytes: numb
  */
 export function openAIBody(anthropicText: string, provider: ProviderConfig, model: string): string {
   const settings = resolveProvider(provider)
-  const span = topLevelValueSpan(anthropicText, 'tools')
   const converted = convertRequest({
-    request: parseBody(MessagesRequest, anthropicText),
+    // As ccr parses it: the tools remembered, so the body is assembled as ccr's is.
+    request: parseMessagesRequest(anthropicText),
     model,
     provider: settings,
     modelEntry: effectiveModel(settings, model),
-    ...(span === undefined ? {} : { toolsSource: anthropicText.slice(span.start, span.end) }),
   })
   const body = serializeChatRequest(converted)
   return typeof body === 'string' ? body : new TextDecoder().decode(body)

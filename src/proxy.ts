@@ -73,7 +73,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     streamed: false,
   }
   try {
-    const { request: parsed, toolsSource } = parseMessagesRequest(call.body)
+    const parsed = parseMessagesRequest(call.body)
     if (log.isEnabled('trace')) log.trace('request body', { body: call.body })
     // A subagent tag is routing advice for ccr, not prompt text for the model.
     const tagged = extractSubagentTag(parsed)
@@ -132,7 +132,6 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       {
         request,
         rawBody: tagged === undefined ? call.body : JSON.stringify(request),
-        ...(toolsSource === undefined ? {} : { toolsSource }),
         clientHeaders: call.headers,
         signal: call.signal,
         inputTokens: tokenEstimate,

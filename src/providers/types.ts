@@ -12,11 +12,9 @@ export interface ProviderCall {
   request: MessagesRequest
   /**
    * The request as the client sent it (re-serialised only when a subagent tag was taken out):
-   * `request` is its parse. For byte-preserving passthrough, and the OpenAI tools memo.
+   * `request` is its parse. For byte-preserving passthrough.
    */
   rawBody: string
-  /** `request.tools` exactly as the client's JSON wrote them, when it had tools. */
-  toolsSource?: string
   /** The client's headers, for `anthropic-version` and `anthropic-beta`. */
   clientHeaders: Headers
   /** Aborted when the client goes away or the server gives up. */

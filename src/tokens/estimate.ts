@@ -1,4 +1,5 @@
-import type { CountTokensRequest } from '../protocol/messages.ts'
+import type { CountTokensRequest, Tool } from '../protocol/messages.ts'
+import { isRememberedToolList } from '../protocol/parse-request.ts'
 import type { TokenCounter } from './counter.ts'
 
 /** Claude's cost of an image of the usual size, since the pixels are not decoded here. */
@@ -24,7 +25,22 @@ export function estimateInputTokens(
     if (typeof message.content === 'string') total += counter.count(message.content)
     else for (const block of message.content) total += blockTokens(block, counter)
   }
-  for (const tool of request.tools ?? []) {
+  const tools = request.tools ?? []
+  if (!isRememberedToolList(tools)) return total + toolTokens(tools, counter)
+  let remembered = rememberedToolTokens.get(tools)
+  if (remembered === undefined) {
+    remembered = toolTokens(tools, counter)
+    rememberedToolTokens.set(tools, remembered)
+  }
+  return total + remembered
+}
+
+/** Token counts of the tool lists the request parser remembered (frozen, known by identity). */
+const rememberedToolTokens = new WeakMap<readonly Tool[], number>()
+
+function toolTokens(tools: readonly Tool[], counter: TokenCounter): number {
+  let total = 0
+  for (const tool of tools) {
     total += toolOverhead + counter.count(tool.name)
     if (tool.description !== undefined) total += counter.count(tool.description)
     if (tool.input_schema !== undefined) total += jsonTokens(tool.input_schema)

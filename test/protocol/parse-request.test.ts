@@ -1,12 +1,17 @@
 import { describe, expect, test } from 'bun:test'
-import { RouterError } from '../../src/lib/errors.ts'
-import { MessagesRequest } from '../../src/protocol/messages.ts'
-import { parseBody } from '../../src/protocol/parse.ts'
-import { parseMessagesRequest } from '../../src/protocol/parse-request.ts'
 import { longContextBody } from '../../bench/bodies.ts'
+import { RouterError } from '../../src/lib/errors.ts'
+import { MessagesRequest, type Tool } from '../../src/protocol/messages.ts'
+import { parseBody } from '../../src/protocol/parse.ts'
+import { isRememberedToolList, parseMessagesRequest } from '../../src/protocol/parse-request.ts'
 import { fixtureBody } from '../helpers.ts'
 
 const text = fixtureBody('print-bash', '01-main-turn1-stream.request.json')
+
+function toolsOf(request: MessagesRequest): Tool[] {
+  if (request.tools === undefined) throw new Error('the request has tools')
+  return request.tools
+}
 
 function failureOf(body: string): string {
   try {
@@ -15,7 +20,16 @@ function failureOf(body: string): string {
     if (error instanceof RouterError) return error.message
     throw error
   }
-  throw new Error('expected the body to be refused')
+  return 'accepted'
+}
+
+function plainFailureOf(body: string): string {
+  try {
+    parseBody(MessagesRequest, body)
+  } catch (error) {
+    return (error as Error).message
+  }
+  return 'accepted'
 }
 
 describe('parseMessagesRequest', () => {
@@ -23,71 +37,71 @@ describe('parseMessagesRequest', () => {
     const first = parseMessagesRequest(text)
     const second = parseMessagesRequest(text)
     const plain = parseBody(MessagesRequest, text)
-    expect(second.request.tools).toBe(
-      first.request.tools as NonNullable<typeof first.request.tools>,
-    )
-    expect(second.request).toEqual(plain)
-    expect(Object.keys(second.request)).toEqual(Object.keys(plain))
-    expect(JSON.stringify(second.request)).toBe(JSON.stringify(plain))
-    expect(second.toolsSource).toBe(JSON.stringify(plain.tools))
+    expect(toolsOf(second)).toBe(toolsOf(first))
+    expect(isRememberedToolList(toolsOf(second))).toBe(true)
+    expect(second).toEqual(plain)
+    expect(Object.keys(second)).toEqual(Object.keys(plain))
+    expect(JSON.stringify(second)).toBe(JSON.stringify(plain))
+  })
+
+  test('a remembered list cannot change: it is frozen to the leaves', () => {
+    const tools = toolsOf(parseMessagesRequest(text))
+    const tool = tools[0]
+    if (tool === undefined) throw new Error('the fixture has tools')
+    expect(() => tools.push(tool)).toThrow()
+    expect(() => {
+      tool.description = 'changed'
+    }).toThrow()
+    expect(() => {
+      ;(tool.input_schema as Record<string, unknown>).type = 'array'
+    }).toThrow()
   })
 
   test('a later turn with other messages and the same tools gets the remembered list', () => {
     const first = parseMessagesRequest(text)
     const later = fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json')
     const parsed = parseMessagesRequest(later)
-    expect(parsed.request).toEqual(parseBody(MessagesRequest, later))
+    expect(parsed).toEqual(parseBody(MessagesRequest, later))
     // Claude Code sent the very same tools on both turns of this recording.
-    expect(parsed.request.tools).toBe(
-      first.request.tools as NonNullable<typeof first.request.tools>,
-    )
+    expect(toolsOf(parsed)).toBe(toolsOf(first))
   })
 
-  test('a long conversation is parsed whole: copying it to parse around the tools costs more', () => {
+  test('a long conversation is parsed whole, and still gets the remembered list', () => {
+    const first = parseMessagesRequest(text)
     const long = JSON.stringify(
       longContextBody(JSON.parse(text) as Record<string, unknown>, 300_000),
     )
-    const first = parseMessagesRequest(long)
-    const second = parseMessagesRequest(long)
-    expect(second.request.tools).not.toBe(
-      first.request.tools as NonNullable<typeof first.request.tools>,
-    )
-    expect(second.request).toEqual(parseBody(MessagesRequest, long))
-    expect(second.toolsSource).toBe(JSON.stringify(first.request.tools))
+    const parsed = parseMessagesRequest(long)
+    expect(parsed).toEqual(parseBody(MessagesRequest, long))
+    expect(toolsOf(parsed)).toBe(toolsOf(first))
   })
 
   test('changed tools are parsed afresh', () => {
-    parseMessagesRequest(text)
+    const first = parseMessagesRequest(text)
     const changed = JSON.parse(text) as { tools: { description: string }[] }
     const tool = changed.tools[0]
     if (tool === undefined) throw new Error('the fixture has tools')
     tool.description = 'changed'
     const parsed = parseMessagesRequest(JSON.stringify(changed))
-    expect(parsed.request.tools?.[0]?.description).toBe('changed')
-    expect(parsed.request).toEqual(parseBody(MessagesRequest, JSON.stringify(changed)))
+    expect(parsed.tools?.[0]?.description).toBe('changed')
+    expect(toolsOf(parsed)).not.toBe(toolsOf(first))
+    expect(parsed).toEqual(parseBody(MessagesRequest, JSON.stringify(changed)))
   })
 
-  test('other whitespace is parsed in full, and equal', () => {
+  test('other whitespace is parsed in full every time, and equal', () => {
     const pretty = JSON.stringify(JSON.parse(text), null, 2)
     const first = parseMessagesRequest(pretty)
     const second = parseMessagesRequest(pretty)
-    expect(second.request.tools).not.toBe(
-      first.request.tools as NonNullable<typeof first.request.tools>,
-    )
-    expect(second.request).toEqual(parseBody(MessagesRequest, text))
+    expect(toolsOf(second)).not.toBe(toolsOf(first))
+    expect(isRememberedToolList(toolsOf(second))).toBe(false)
+    expect(second).toEqual(parseBody(MessagesRequest, text))
   })
 
   test('a bad field next to remembered tools is still refused, by its path', () => {
     parseMessagesRequest(text)
     const bad = JSON.parse(text) as Record<string, unknown>
     bad.max_tokens = 'many'
-    let plainFailure = 'accepted'
-    try {
-      parseBody(MessagesRequest, JSON.stringify(bad))
-    } catch (error) {
-      plainFailure = (error as Error).message
-    }
-    expect(failureOf(JSON.stringify(bad))).toBe(plainFailure)
+    expect(failureOf(JSON.stringify(bad))).toBe(plainFailureOf(JSON.stringify(bad)))
     expect(failureOf(JSON.stringify(bad))).toStartWith('max_tokens')
     expect(failureOf(`${text.slice(0, -1)},`)).toStartWith('The request body is not valid JSON')
   })

@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { createEstimator, createTokenCounter } from '../../src/tokens/counter.ts'
 import { estimateInputTokens } from '../../src/tokens/estimate.ts'
+import { MessagesRequest } from '../../src/protocol/messages.ts'
+import { parseBody } from '../../src/protocol/parse.ts'
+import { parseMessagesRequest } from '../../src/protocol/parse-request.ts'
 import { fixtureBody } from '../helpers.ts'
 
 describe('token estimates', () => {
@@ -27,6 +30,32 @@ describe('token estimates', () => {
     // Only the new message was tokenized: short texts (tool names) are counted directly, not cached.
     expect(counted.filter((text) => text.length >= 64)).toEqual([question])
     expect(second - first).toBe(4 + Math.ceil(question.length / 4))
+  })
+
+  test('a remembered tool list is counted once, by identity', () => {
+    const text = fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json')
+    const estimator = createEstimator()
+    const counted: string[] = []
+    const watching = {
+      count: (piece: string) => {
+        counted.push(piece)
+        return estimator.count(piece)
+      },
+      get size() {
+        return estimator.size
+      },
+    }
+    const plain = estimateInputTokens(parseBody(MessagesRequest, text), watching)
+    const first = estimateInputTokens(parseMessagesRequest(text), watching)
+    counted.length = 0
+    const second = estimateInputTokens(parseMessagesRequest(text), watching)
+    expect(first).toBe(plain)
+    expect(second).toBe(plain)
+    const request = parseBody(MessagesRequest, text)
+    // Tool names recur in the conversation's tool calls; descriptions only in the tool list.
+    const toolTexts = new Set((request.tools ?? []).map((tool) => tool.description))
+    expect(counted.length).toBeGreaterThan(0)
+    expect(counted.filter((piece) => toolTexts.has(piece))).toEqual([])
   })
 
   test('the cache keeps the most recently used texts, within its bound', () => {

@@ -66,8 +66,6 @@ export interface ConvertRequestOptions {
   provider: Pick<ProviderSettings, 'name' | 'endpoint'>
   /** Limits and capabilities from the config (`{ id }` when nothing is configured). */
   modelEntry: ModelEntry
-  /** `request.tools` as the client's JSON wrote them, when known (`topLevelValueSpan`). */
-  toolsSource?: string
 }
 
 /**
@@ -89,10 +87,7 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
   })
   const requestTools = request.tools ?? []
   const loadedTools = loadedToolNames(request.messages)
-  const remembered =
-    options.toolsSource === undefined
-      ? undefined
-      : rememberedTools(options.toolsSource, requestTools, loadedTools, report)
+  const remembered = rememberedTools(requestTools, loadedTools, report)
   const tools = toolFields(
     remembered?.tools ?? convertToolList(requestTools, loadedTools, report),
     request.tool_choice,

@@ -36,7 +36,6 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     model,
     provider,
     modelEntry: effectiveModel(provider, model),
-    ...(call.toolsSource === undefined ? {} : { toolsSource: call.toolsSource }),
   })
   if (converted.warnings.length > 0) {
     call.log.warn('the request could not be carried over as sent', {

@@ -1,75 +1,55 @@
+import { isRememberedToolList } from '../../protocol/parse-request.ts'
 import type { Tool } from '../../protocol/messages.ts'
 import type { ChatTool } from './api.ts'
 import { recordReports, type WarningCollector } from './conversion-warnings.ts'
 import { convertToolList } from './convert-tools.ts'
 
-/** Distinct tool lists remembered (main agent, subagents, sessions with other MCP servers). */
-const capacity = 16
+/** Conversions kept per tool list: one per set of ToolSearch-loaded names. */
+const perList = 8
 
-interface Remembered {
-  /** The tools' text, exactly as it was when converted. */
-  source?: string
-  /**
-   * Absent for text that is not canonical JSON (known by its hash, so that it is not checked
-   * again; a collision there costs a conversion, never a wrong one).
-   */
-  converted?: {
-    tools: ChatTool[]
-    /** The converted tools' JSON, UTF-8 encoded: the upstream body is sent as bytes. */
-    json: Uint8Array
-    reports: (into: WarningCollector) => void
-  }
+interface Converted {
+  tools: ChatTool[]
+  /** The converted tools' JSON, UTF-8 encoded: the upstream body is sent as bytes. */
+  json: Uint8Array
+  reports: (into: WarningCollector) => void
 }
 
 const encoder = new TextEncoder()
-
-/** Most recently used last. Keyed by a hash of the source text and the loaded tool names. */
-const memo = new Map<string, Remembered>()
+const memo = new WeakMap<readonly Tool[], Map<string, Converted>>()
 
 /**
- * Claude Code sends the same tools, about 30 KB of JSON, on every request of a session. Their
- * conversion and its JSON are remembered by the text the client sent (`source`: the top-level
- * `tools` value as written) and reused while that text repeats, which saves serialising 60% of
- * the upstream body on every request.
- *
- * Only canonical text is remembered: the first time, the parsed tools are serialised and must
- * equal `source` character for character. A hit then means `source` is the same text as a list
- * converted before, so its parse (this request's `tools`) is the same list; nothing is guessed
- * from a hash. Text that is not canonical (another client's whitespace) is converted every time
- * as before, at the cost of one scan. The conversion depends on the tools and the loaded
- * (ToolSearch) names alone, so those two are the key; what it reported is replayed into this
- * request's `report`. Whoever makes the tool conversion depend on the provider must key it too.
+ * Claude Code sends the same tools, about 30 KB of JSON, on every request of a session. For a
+ * list the request parser remembered (`isRememberedToolList`: the same frozen object for the
+ * same text), the conversion and its JSON are made once and reused, which saves converting
+ * and serialising 60% of the upstream body on every request; what the conversion reported is
+ * replayed into this request's `report`. The conversion depends on the tools and the loaded
+ * (ToolSearch) names alone, so those two are the key; whoever makes it depend on the provider
+ * must key it too. Entries go when the parser forgets the list.
  */
 export function rememberedTools(
-  source: string,
   tools: readonly Tool[],
   loadedTools: ReadonlySet<string>,
   report: WarningCollector,
-): { tools: ChatTool[]; json: Uint8Array } | undefined {
+): Converted | undefined {
+  if (!isRememberedToolList(tools)) return undefined
   const loaded = loadedTools.size === 0 ? '' : [...loadedTools].sort().join('\n')
-  const key = `${Bun.hash(source).toString(36)}\n${loaded}`
-  const found = memo.get(key)
-  if (found !== undefined && (found.converted === undefined || found.source === source)) {
-    memo.delete(key)
-    memo.set(key, found)
-    found.converted?.reports(report)
-    return found.converted
+  let byLoaded = memo.get(tools)
+  if (byLoaded === undefined) {
+    byLoaded = new Map()
+    memo.set(tools, byLoaded)
   }
-  const canonical = JSON.stringify(tools)
-  const entry: Remembered = {}
-  if (canonical === source) {
+  let entry = byLoaded.get(loaded)
+  if (entry === undefined) {
     const recorded = recordReports()
     const converted = convertToolList(tools, loadedTools, recorded.collector)
-    // `canonical`, not `source`: a slice of the request text would keep the whole text alive.
-    entry.source = canonical
-    entry.converted = {
+    entry = {
       tools: converted,
       json: encoder.encode(JSON.stringify(converted)),
       reports: recorded.replay,
     }
+    if (byLoaded.size >= perList) byLoaded.delete(byLoaded.keys().next().value ?? loaded)
+    byLoaded.set(loaded, entry)
   }
-  memo.set(key, entry)
-  if (memo.size > capacity) memo.delete(memo.keys().next().value ?? key)
-  entry.converted?.reports(report)
-  return entry.converted
+  entry.reports(report)
+  return entry
 }

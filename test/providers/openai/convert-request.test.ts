@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value'
 import type { ProviderSettings } from '../../../src/config/providers.ts'
 import type { ModelEntry } from '../../../src/config/schema.ts'
 import { MessagesRequest } from '../../../src/protocol/messages.ts'
+import { parseMessagesRequest } from '../../../src/protocol/parse-request.ts'
 import {
   convertRequest,
   inferReasoning,
@@ -60,9 +61,10 @@ function convert(request: Record<string, unknown>, options: ConvertOptions = {})
   // And the tools memo must be invisible: the first conversion with the tools' text (a miss)
   // and the second (a hit) send the same request and report the same warnings.
   if (settings.request.tools !== undefined) {
-    const toolsSource = JSON.stringify(settings.request.tools)
+    const parsed = parseMessagesRequest(JSON.stringify(settings.request))
     for (const round of ['miss', 'hit']) {
-      const remembered = convertRequest({ ...settings, toolsSource })
+      const remembered = convertRequest({ ...settings, request: parsed })
+      if (result.body.tools !== undefined) expect(remembered.toolsJson).toBeInstanceOf(Uint8Array)
       expect({ round, warnings: remembered.warnings }).toEqual({ round, warnings: result.warnings })
       expect(JSON.parse(sentText(remembered))).toEqual(JSON.parse(JSON.stringify(result.body)))
     }
