@@ -9,8 +9,8 @@ import { freePort, startRouter, writeHome } from './processes.ts'
 import { renderSummary, summarizeProfile, type CpuProfile } from './profile-summary.ts'
 import { workloads } from './workloads.ts'
 
-/** The workloads profiled: where the CPU per request targets are set. */
-const profiled = ['nonstream-c50', 'stream-c50']
+/** The workloads profiled: where the CPU per request targets are set, and the realistic paced stream. */
+const profiled = ['nonstream-c50', 'stream-c50', 'paced-stream-c10']
 
 /**
  * Runs the router from source under `bun --cpu-prof`, one fresh router per profiled workload

@@ -127,7 +127,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       return replayed
     }
 
-    const { response, served, events } = await sendWithFallback(
+    const { response, served, events, ending } = await sendWithFallback(
       decision.candidates,
       {
         request,
@@ -148,6 +148,8 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
     const tapped = tapResponse(stored, {
       startedAt,
       ...(events === undefined ? {} : { events }),
+      // The maker's own report of the end holds only for its body as it is, not a wrapped one.
+      ...(ending === undefined || stored !== response ? {} : { ending }),
       onDone: finisher({ record, served, sessionId: facts.sessionId, deps, log }),
     })
     explain(tapped.headers, decision, {

@@ -3,6 +3,7 @@ import { encodeEvent } from '../protocol/sse.ts'
 import type { BodyObservation, BodyObserver, ErrorSummary, TokenUsage } from './body-observation.ts'
 import { createJsonObserver } from './json-observer.ts'
 import { createSseObserver, type EventObserver, type SseObserver } from './sse-observer.ts'
+import type { EndingRelay, StreamEnding } from './stream-ending.ts'
 
 /** What a finished response turned out to be. */
 export interface ResponseSummary {
@@ -53,12 +54,15 @@ export interface TapOptions {
    * stream): its bytes are then passed on without being parsed back.
    */
   events?: EventObserver
+  /**
+   * With `events`: the body's maker reports its end and first byte itself, so the body is
+   * passed on as it is, without another stream stage around it.
+   */
+  ending?: EndingRelay
   now?: () => number
 }
 
-/** How the body's delivery ended, apart from what it said. */
-type Ending =
-  { kind: 'ended' } | { kind: 'client_closed' } | { kind: 'broken'; error: ErrorSummary }
+type Ending = StreamEnding
 
 /**
  * The same response, observed on its way to the client: the body's bytes pass chunk for chunk,
@@ -105,6 +109,13 @@ export function tapResponse(response: Response, options: TapOptions): Response {
   if (source === null) {
     finish({ kind: 'ended' })
     return new Response(null, init)
+  }
+  if (sse !== undefined && options.events !== undefined && options.ending !== undefined) {
+    options.ending.listen((ending, at) => {
+      firstByteAt = at
+      finish(ending)
+    })
+    return new Response(source, init)
   }
   const reader = source.getReader()
 

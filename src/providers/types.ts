@@ -2,6 +2,7 @@ import type { ProviderSettings } from '../config/providers.ts'
 import type { MessagesRequest } from '../protocol/messages.ts'
 import type { Logger } from '../observability/log.ts'
 import type { EventObserver } from '../observability/sse-observer.ts'
+import type { EndingRelay } from '../observability/stream-ending.ts'
 
 /** Everything an adapter needs to serve one request from one provider. */
 export interface ProviderCall {
@@ -37,6 +38,8 @@ export interface ProviderAnswer {
    * back.
    */
   events?: EventObserver
+  /** With `events`: the end of the body, told by the adapter that made it. */
+  ending?: EndingRelay
 }
 
 /**

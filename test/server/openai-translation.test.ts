@@ -6,7 +6,7 @@ import { MessagesRequest } from '../../src/protocol/messages.ts'
 import { parseBody } from '../../src/protocol/parse.ts'
 import { convertRequest } from '../../src/providers/openai/convert-request.ts'
 import { answersTools, fakeOpenAI } from '../fake-openai.ts'
-import { fakeUpstream, fixtureBody, heldStream, repoRoot, testRouter } from '../helpers.ts'
+import { fakeUpstream, fixtureBody, heldStream, repoRoot, testRouter, waitFor } from '../helpers.ts'
 
 function configFor(url: string, extra: Record<string, unknown> = {}) {
   return {
@@ -351,6 +351,9 @@ describe('provider failures', () => {
     expect(String((failure as Error).message)).toContain(
       'without finish_reason or [DONE]: the answer is incomplete',
     )
+    // The ledger has it as it was: streamed, answered 200, incomplete, the error named.
+    const row = await waitFor(() => ledgerRows(router.store)[0], 'the ledger row')
+    expect(row).toMatchObject({ streamed: 1, status: 200, complete: 0, error_type: 'api_error' })
   })
 
   test('the client going away cancels the provider stream', async () => {
@@ -375,6 +378,8 @@ describe('provider failures', () => {
     client.abort()
     await held.cancelled
     expect(upstream.seen).toHaveLength(1)
+    const row = await waitFor(() => ledgerRows(router.store)[0], 'the ledger row')
+    expect(row).toMatchObject({ streamed: 1, complete: 0, error_type: 'client_closed' })
   })
 
   test('a client that stops reading does not make ccr buffer the provider without bound', async () => {
@@ -478,3 +483,7 @@ describe('the rest of the API surface', () => {
     ])
   })
 })
+
+function ledgerRows(store: { query: (sql: string) => { all: () => unknown[] } }) {
+  return store.query('SELECT * FROM requests ORDER BY id').all() as Record<string, unknown>[]
+}

@@ -2,6 +2,7 @@ import { effectiveModel } from '../../pricing/catalog.ts'
 import { RouterError } from '../../lib/errors.ts'
 import { encodeEvent } from '../../protocol/sse.ts'
 import { createEventObserver } from '../../observability/sse-observer.ts'
+import { createEndingRelay } from '../../observability/stream-ending.ts'
 import { postUpstream } from '../http.ts'
 import { thinkingSignature } from '../thinking-signature.ts'
 import type { ProviderAdapter } from '../types.ts'
@@ -66,12 +67,14 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
   const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream')
   const events = createEventObserver(now)
   if (request.stream === true && isEventStream && response.body !== null) {
+    const ending = createEndingRelay()
     const body = translateStream(response.body, {
       ...options,
       pingIntervalMs,
       onEvent: events.observeEvent,
+      ending,
     })
-    return { response: new Response(body, { headers: sseHeaders }), events }
+    return { response: new Response(body, { headers: sseHeaders }), events, ending }
   }
 
   // Not streamed (asked so, or the provider ignored `stream: true`).

@@ -1,4 +1,6 @@
 import type { StreamEvent } from '../../protocol/events.ts'
+import { messageOf } from '../../lib/errors.ts'
+import type { EndingRelay } from '../../observability/stream-ending.ts'
 import { encodeEvent, eventText } from '../../protocol/sse.ts'
 import { createItemParser, describe, readFailure } from '../sse-json.ts'
 import { ChatChunk } from './api.ts'
@@ -9,6 +11,8 @@ export interface TranslateOptions extends StreamOptions {
   pingIntervalMs: number
   /** Hears every event as it is made (the usage tap), before it is encoded. */
   onEvent?: (event: StreamEvent) => void
+  /** Told once how the stream ended, and when its first bytes went out. */
+  ending?: EndingRelay
 }
 
 /**
@@ -33,6 +37,7 @@ export function translateStream(
   let ended = false
   let lastSent = Date.now()
   let started = false
+  let firstByteAt: number | undefined
 
   const conversion = createConversion(options, (event: StreamEvent) => {
     if (event.type === 'message_start') started = true
@@ -66,42 +71,62 @@ export function translateStream(
         )
       },
       async pull(controller) {
-        // Read until this pull has something to hand on, or the answer is over.
-        while (pending === '' && !ended) {
-          let next: Awaited<ReturnType<typeof reader.read>>
-          try {
-            next = await reader.read()
-          } catch (error) {
-            conversion.accept(readFailure(describe(error)))
-            ended = true
-            break
-          }
-          if (next.done) {
-            items.feed(decoder.decode())
-            if (!ended) conversion.end()
-            ended = true
-            break
-          }
-          items.feed(decoder.decode(next.value, { stream: true }))
-        }
-        if (pending !== '') {
-          lastSent = Date.now()
-          controller.enqueue(encoder.encode(pending))
-          pending = ''
-        }
-        if (ended) {
+        try {
+          await fill(controller)
+        } catch (error) {
+          // Not expected (the conversion reports bad input in-stream); said, not swallowed.
+          ended = true
           stopTimer()
-          controller.close()
-          // After [DONE] or an error the provider has nothing more to say that counts.
+          const message = `ccr failed to translate the stream: ${messageOf(error)}`
+          options.ending?.report(
+            { kind: 'broken', error: { type: 'api_error', message } },
+            firstByteAt,
+          )
+          controller.error(error)
           await reader.cancel().catch(() => undefined)
         }
       },
       async cancel(reason) {
         ended = true
         stopTimer()
+        options.ending?.report({ kind: 'client_closed' }, firstByteAt)
         await reader.cancel(reason).catch(() => undefined)
       },
     },
     { highWaterMark: 0 },
   )
+
+  async function fill(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    // Read until this pull has something to hand on, or the answer is over.
+    while (pending === '' && !ended) {
+      let next: Awaited<ReturnType<typeof reader.read>>
+      try {
+        next = await reader.read()
+      } catch (error) {
+        conversion.accept(readFailure(describe(error)))
+        ended = true
+        break
+      }
+      if (next.done) {
+        items.feed(decoder.decode())
+        if (!ended) conversion.end()
+        ended = true
+        break
+      }
+      items.feed(decoder.decode(next.value, { stream: true }))
+    }
+    if (pending !== '') {
+      lastSent = Date.now()
+      firstByteAt ??= performance.now()
+      controller.enqueue(encoder.encode(pending))
+      pending = ''
+    }
+    if (ended) {
+      stopTimer()
+      controller.close()
+      options.ending?.report({ kind: 'ended' }, firstByteAt)
+      // After [DONE] or an error the provider has nothing more to say that counts.
+      await reader.cancel().catch(() => undefined)
+    }
+  }
 }
