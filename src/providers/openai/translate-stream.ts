@@ -70,10 +70,9 @@ export function translateStream(
           Math.max(10, Math.floor(options.pingIntervalMs / 2)),
         )
       },
-      async pull(controller) {
-        try {
-          await fill(controller)
-        } catch (error) {
+      // Not an async function: the pull is the fill's own promise, one frame less per chunk.
+      pull(controller) {
+        return fill(controller).catch(async (error: unknown) => {
           // Not expected (the conversion reports bad input in-stream); said, not swallowed.
           ended = true
           stopTimer()
@@ -84,7 +83,7 @@ export function translateStream(
           )
           controller.error(error)
           await reader.cancel().catch(() => undefined)
-        }
+        })
       },
       async cancel(reason) {
         ended = true
