@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Server } from 'bun'
@@ -112,6 +112,19 @@ export function fixtureBody(scenario: string, file: string): string {
     readFileSync(join(repoRoot, 'test', 'fixtures', 'claude-code', scenario, file), 'utf8'),
   )
   return JSON.stringify(recorded.body)
+}
+
+/** Every recorded Claude Code request that has a body (the HEAD probe has none), by file. */
+export function recordedRequestBodies(): { file: string; body: string }[] {
+  const root = join(repoRoot, 'test', 'fixtures', 'claude-code')
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.request.json'))
+    .sort()
+    .map((file) => {
+      const [scenario = '', name = ''] = file.split('/')
+      return { file, body: fixtureBody(scenario, name) }
+    })
+    .filter((recorded) => recorded.body !== 'null')
 }
 
 export function fixtureText(scenario: string, file: string): string {

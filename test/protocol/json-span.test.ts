@@ -1,8 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { topLevelValueSpan } from '../../src/protocol/json-span.ts'
-import { fixtureBody, repoRoot } from '../helpers.ts'
+import { recordedRequestBodies } from '../helpers.ts'
 
 const valueOf = (text: string, key: string) => {
   const span = topLevelValueSpan(text, key)
@@ -11,15 +9,8 @@ const valueOf = (text: string, key: string) => {
 
 describe('topLevelValueSpan', () => {
   test('finds the tools of every recorded Claude Code request, exactly as written', () => {
-    const root = join(repoRoot, 'test', 'fixtures', 'claude-code')
-    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
-      file.endsWith('.request.json'),
-    )
     let withTools = 0
-    for (const file of files) {
-      const [scenario = '', name = ''] = file.split('/')
-      const text = fixtureBody(scenario, name)
-      if (text === 'null') continue
+    for (const { file, body: text } of recordedRequestBodies()) {
       const parsed = JSON.parse(text) as { tools?: unknown; messages?: unknown; system?: unknown }
       const expected = parsed.tools === undefined ? undefined : JSON.stringify(parsed.tools)
       expect({ file, tools: valueOf(text, 'tools') }).toEqual({ file, tools: expected })

@@ -1,12 +1,17 @@
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
-import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { MessagesRequest } from '../../src/protocol/messages.ts'
 import { parseBody } from '../../src/protocol/parse.ts'
 import { convertRequest } from '../../src/providers/openai/convert-request.ts'
 import { answersTools, fakeOpenAI } from '../fake-openai.ts'
-import { fakeUpstream, fixtureBody, heldStream, repoRoot, testRouter, waitFor } from '../helpers.ts'
+import {
+  fakeUpstream,
+  fixtureBody,
+  heldStream,
+  recordedRequestBodies,
+  testRouter,
+  waitFor,
+} from '../helpers.ts'
 
 function configFor(url: string, extra: Record<string, unknown> = {}) {
   return {
@@ -29,15 +34,8 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
   test('every recorded Claude Code request converts to one a strict provider accepts', async () => {
     using upstream = fakeOpenAI(() => ({ text: 'ok' }))
     await using router = testRouter(configFor(upstream.url))
-    const root = join(repoRoot, 'test', 'fixtures', 'claude-code')
-    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
-      file.endsWith('.request.json'),
-    )
     let posted = 0
-    for (const file of files) {
-      const [scenario = '', name = ''] = file.split('/')
-      const body = fixtureBody(scenario, name)
-      if (body === 'null') continue
+    for (const { file, body } of recordedRequestBodies()) {
       posted++
       const response = await fetch(`${router.url}/v1/messages?beta=true`, {
         method: 'POST',
