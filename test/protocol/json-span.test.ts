@@ -53,6 +53,11 @@ describe('topLevelValueSpan', () => {
     expect(valueOf(text, 'metadata')).toBe('{ "user_id": "u" }')
   })
 
+  test('a repeated member: the last one, as JSON.parse keeps it', () => {
+    expect(valueOf('{"tools":[1],"model":"m","tools":[2]}', 'tools')).toBe('[2]')
+    expect(valueOf('{"tools":[1],"tools":null}', 'tools')).toBeUndefined()
+  })
+
   test('a scalar value, a missing member, malformed or non-object text give nothing', () => {
     expect(valueOf('{"tools":"none","x":[1]}', 'tools')).toBeUndefined()
     expect(valueOf('{"tools":null}', 'tools')).toBeUndefined()
@@ -62,5 +67,70 @@ describe('topLevelValueSpan', () => {
     expect(valueOf('{"tools":[1', 'tools')).toBeUndefined()
     expect(valueOf('{"tools:[1]}', 'tools')).toBeUndefined()
     expect(valueOf('', 'tools')).toBeUndefined()
+  })
+})
+
+describe('topLevelValueSpan against JSON.parse', () => {
+  test('on 2 000 generated documents it finds exactly the member JSON.parse keeps', () => {
+    // A small seeded generator (mulberry32), so a failure is the same document every run.
+    let seed = 0x5eed
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+    const tricky = [
+      '"',
+      '\\',
+      '\\"',
+      '{',
+      '}',
+      '[',
+      ']',
+      ':',
+      ',',
+      '"tools":[',
+      'é',
+      '🤖',
+      '\n',
+      ' ',
+    ]
+    const text = () =>
+      Array.from({ length: Math.floor(random() * 6) }, () =>
+        random() < 0.5 ? pick(tricky) : 'word',
+      ).join('')
+    const value = (depth: number): unknown => {
+      const roll = random()
+      if (depth > 3 || roll < 0.3) return pick([text(), 42, -1.5e3, true, false, null])
+      if (roll < 0.65)
+        return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1))
+      const object: Record<string, unknown> = {}
+      for (let index = Math.floor(random() * 4); index > 0; index--)
+        object[pick(['tools', 'system', text(), 'input_schema'])] = value(depth + 1)
+      return object
+    }
+    const spaced = (json: string) =>
+      random() < 0.3 ? JSON.stringify(JSON.parse(json), null, 2) : json
+    let found = 0
+    for (let round = 0; round < 2000; round++) {
+      const document: Record<string, unknown> = {}
+      for (let index = Math.floor(random() * 5); index > 0; index--)
+        document[pick(['tools', 'messages', 'system', 'model', text()])] = value(0)
+      const source = spaced(JSON.stringify(document))
+      const parsed = JSON.parse(source) as Record<string, unknown>
+      const tools = parsed.tools
+      const span = topLevelValueSpan(source, 'tools')
+      const container = typeof tools === 'object' && tools !== null
+      if (!container) {
+        expect({ source, span }).toEqual({ source, span: undefined })
+        continue
+      }
+      found++
+      expect(span).toBeDefined()
+      expect(JSON.parse(source.slice(span?.start, span?.end))).toEqual(tools)
+    }
+    expect(found).toBeGreaterThan(200)
   })
 })
