@@ -92,7 +92,7 @@ export function openAIBody(anthropicText: string, provider: ProviderConfig, mode
   const settings = resolveProvider(provider)
   const converted = convertRequest({
     // As ccr parses it: the tools remembered, so the body is assembled as ccr's is.
-    request: parseMessagesRequest(anthropicText),
+    request: parseMessagesRequest(new TextEncoder().encode(anthropicText)),
     model,
     provider: settings,
     modelEntry: effectiveModel(settings, model),

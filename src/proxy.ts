@@ -25,7 +25,7 @@ import { estimateInputTokens } from './tokens/estimate.ts'
 
 export interface MessagesCall {
   /** The body exactly as received. */
-  body: string
+  body: Uint8Array
   headers: Headers
   /** Aborted when the client disconnects. */
   signal: AbortSignal
@@ -74,7 +74,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
   }
   try {
     const parsed = parseMessagesRequest(call.body)
-    if (log.isEnabled('trace')) log.trace('request body', { body: call.body })
+    if (log.isEnabled('trace')) log.trace('request body', { body: decoder.decode(call.body) })
     // A subagent tag is routing advice for ccr, not prompt text for the model.
     const tagged = extractSubagentTag(parsed)
     const request = tagged?.request ?? parsed
@@ -131,7 +131,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       decision.candidates,
       {
         request,
-        rawBody: tagged === undefined ? call.body : JSON.stringify(request),
+        rawBody: tagged === undefined ? textOnce(call.body) : () => JSON.stringify(request),
         clientHeaders: call.headers,
         signal: call.signal,
         inputTokens: tokenEstimate,
@@ -217,6 +217,14 @@ function finish(
     firstTokenMs: row.ttftMs === null ? undefined : Math.round(row.ttftMs),
     totalMs: Math.round(summary.totalMs),
   })
+}
+
+const decoder = new TextDecoder()
+
+/** The body as text, decoded when first asked for (only a passthrough needs it whole). */
+function textOnce(body: Uint8Array): () => string {
+  let text: string | undefined
+  return () => (text ??= decoder.decode(body))
 }
 
 /** The headers that say what happened: slot, reason, who served it, every attempt. */

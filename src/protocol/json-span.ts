@@ -6,24 +6,26 @@ const openBrace = 0x7b
 const closeBrace = 0x7d
 const openBracket = 0x5b
 const closeBracket = 0x5d
+const encoder = new TextEncoder()
 
 /**
- * Where the value of a top-level member lies in the text of a JSON object, when that value is
- * an object or an array: `text.slice(start, end)` is the value exactly as written. Undefined
+ * Where the value of a top-level member lies in a JSON object's UTF-8 bytes, when that value is
+ * an object or an array: `bytes.subarray(start, end)` is the value exactly as sent. Undefined
  * when the member is absent, is not an object or array, or the text is not well formed.
  *
- * Made for text that has already parsed, and for members near its end (Claude Code writes
- * `tools` after `messages`): it reads from the end backwards, building nothing and jumping from
- * quote to quote (`lastIndexOf`) through strings, so it passes only what follows the member and
- * the member itself, a few microseconds however long the conversation. Brackets inside strings
- * do not count; a key that occurs deeper down (a tool schema's own `"tools"`) is not the
- * top-level one.
+ * Made for members near the end (Claude Code writes `tools` after `messages`): it reads from
+ * the end backwards, building nothing and jumping from quote to quote (`lastIndexOf`) through
+ * strings, so it passes only what follows the member and the member itself, a few
+ * microseconds however long the conversation. Brackets inside strings do not count; a key that
+ * occurs deeper down (a tool schema's own `"tools"`) is not the top-level one. Bytes rather
+ * than text: in UTF-8 no byte of a multi-byte character is a quote, a backslash or a bracket,
+ * and the request is then never decoded whole.
  */
 export function topLevelValueSpan(
-  text: string,
+  text: Uint8Array,
   key: string,
 ): { start: number; end: number } | undefined {
-  const wanted = JSON.stringify(key)
+  const wanted = encoder.encode(JSON.stringify(key))
   let depth = 0
   // At depth 1, read backwards: a value (its span, when an object or array), then `:`, then
   // its key, then `,` or the opening `{`.
@@ -31,12 +33,12 @@ export function topLevelValueSpan(
   let valueEnd = -1
   let keyDue = false
   for (let index = text.length - 1; index >= 0; index--) {
-    const code = text.charCodeAt(index)
+    const code = text[index] ?? 0
     if (code === quote) {
       const open = openingQuote(text, index)
       if (open < 0) return undefined
       if (depth === 1 && keyDue) {
-        const isWanted = index - open + 1 === wanted.length && text.startsWith(wanted, open)
+        const isWanted = index - open + 1 === wanted.length && startsWith(text, wanted, open)
         if (isWanted) return valueStart < 0 ? undefined : { start: valueStart, end: valueEnd }
         keyDue = false
       }
@@ -61,15 +63,22 @@ export function topLevelValueSpan(
 }
 
 /** The index of the quote that opens the string closing at `close`, or -1. */
-function openingQuote(text: string, close: number): number {
+function openingQuote(text: Uint8Array, close: number): number {
   let at = close
   for (;;) {
     if (at <= 0) return -1
-    at = text.lastIndexOf('"', at - 1)
+    at = text.lastIndexOf(quote, at - 1)
     if (at < 0) return -1
     let before = at - 1
-    while (before >= 0 && text.charCodeAt(before) === backslash) before--
+    while (before >= 0 && text[before] === backslash) before--
     // An even number of backslashes escape each other, not the quote.
     if ((at - 1 - before) % 2 === 0) return at
   }
+}
+
+function startsWith(text: Uint8Array, prefix: Uint8Array, at: number): boolean {
+  for (let index = 0; index < prefix.length; index++) {
+    if (text[at + index] !== prefix[index]) return false
+  }
+  return true
 }

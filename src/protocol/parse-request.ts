@@ -6,14 +6,18 @@ import { parseBody } from './parse.ts'
 const capacity = 16
 
 /**
- * By a hash of the tools' text: the list parsed from it, with that text (canonical JSON, so a
- * copy independent of any request), or nothing for text that is not canonical JSON (known, so
- * it is not checked again; a collision there costs a memo, never a wrong list).
+ * By a hash of the tools' bytes: the list parsed from them, with those bytes (a copy, not a
+ * view of some request's body), or nothing for text that is not canonical JSON (known, so it
+ * is not checked again; a collision there costs a memo, never a wrong list).
  */
-const remembered = new Map<number | bigint, { source: string; tools: Tool[] } | undefined>()
+const remembered = new Map<number | bigint, { source: Buffer; tools: Tool[] } | undefined>()
 
 /** The lists handed out by the memo: deeply frozen, so they can be known by identity. */
 const rememberedLists = new WeakSet<readonly Tool[]>()
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const emptyArray = encoder.encode('[]')
 
 /**
  * Whether `tools` is a list this module remembered: the same object on every request that sent
@@ -25,18 +29,21 @@ export function isRememberedToolList(tools: readonly Tool[]): boolean {
 }
 
 /**
- * A client's Messages request, parsed and checked. Claude Code repeats the same ~30 KB of tools
- * on every request of a session, so the parsed list is remembered by its text (found without
- * parsing, by `topLevelValueSpan`): when the text repeats, the request gets the remembered list,
- * and while the tools are a good part of the body only the rest of it is parsed and checked.
+ * A client's Messages request, parsed and checked from the bytes it sent. Claude Code repeats
+ * the same ~30 KB of tools on every request of a session, so the parsed list is remembered by
+ * its bytes (found without decoding, by `topLevelValueSpan`): when they repeat, the request
+ * gets the remembered list, and while the tools are a good part of the body only the rest of
+ * it is decoded, parsed and checked. The whole body is never decoded then: as text it would be
+ * ~100 KB (UTF-16, since Claude Code's prompts hold characters beyond Latin-1), half of what a
+ * request used to allocate.
  *
  * Only canonical text is remembered (the parsed tools must serialise back to it exactly), and a
- * hit compares the whole text, not just its hash: a hit is the same list by construction.
+ * hit compares all the bytes, not just their hash: a hit is the same list by construction.
  */
-export function parseMessagesRequest(text: string): MessagesRequest {
-  const span = topLevelValueSpan(text, 'tools')
-  if (span === undefined) return parseBody(MessagesRequest, text)
-  const source = text.slice(span.start, span.end)
+export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
+  const span = topLevelValueSpan(body, 'tools')
+  if (span === undefined) return parseBody(MessagesRequest, decoder.decode(body))
+  const source = body.subarray(span.start, span.end)
   const key = Bun.hash(source)
   const seen = remembered.has(key)
   const found = remembered.get(key)
@@ -44,30 +51,36 @@ export function parseMessagesRequest(text: string): MessagesRequest {
     remembered.delete(key)
     remembered.set(key, found)
   }
-  if (found !== undefined && found.source === source) {
-    // Parsing around the tools copies the rest of the text into one string first: worth it
-    // while the tools are a good part of the body, not in a long conversation.
-    const around = source.length * 4 >= text.length
+  if (found !== undefined && found.source.equals(source)) {
+    // Parsing around the tools copies the rest into one buffer first: worth it while the
+    // tools are a good part of the body, not in a long conversation.
+    const around = source.length * 4 >= body.length
     const request = parseBody(
       MessagesRequest,
-      around ? `${text.slice(0, span.start)}[]${text.slice(span.end)}` : text,
+      decoder.decode(around ? withoutSpan(body, span) : body),
     )
     // Assigned, not spread: the member keeps its place, as if the whole text had been parsed.
     request.tools = found.tools
     return request
   }
-  const request = parseBody(MessagesRequest, text)
+  const request = parseBody(MessagesRequest, decoder.decode(body))
   const tools = request.tools
   if (seen || tools === undefined || tools.length === 0) return request
-  const canonical = JSON.stringify(tools)
-  // `canonical`, not `source`: a slice of the request text would keep the whole text alive.
-  remembered.set(
-    key,
-    canonical === source ? { source: canonical, tools: deepFreeze(tools) } : undefined,
-  )
-  if (canonical === source) rememberedLists.add(tools)
+  const canonical = Buffer.from(JSON.stringify(tools))
+  const isCanonical = canonical.equals(source)
+  remembered.set(key, isCanonical ? { source: canonical, tools: deepFreeze(tools) } : undefined)
+  if (isCanonical) rememberedLists.add(tools)
   if (remembered.size > capacity) remembered.delete(remembered.keys().next().value ?? key)
   return request
+}
+
+/** The body with the span's value replaced by `[]`. */
+function withoutSpan(body: Uint8Array, span: { start: number; end: number }): Uint8Array {
+  const out = new Uint8Array(body.length - (span.end - span.start) + emptyArray.length)
+  out.set(body.subarray(0, span.start))
+  out.set(emptyArray, span.start)
+  out.set(body.subarray(span.end), span.start + emptyArray.length)
+  return out
 }
 
 function deepFreeze<T>(value: T): T {

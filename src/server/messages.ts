@@ -7,7 +7,7 @@ import type { ControllerDeps } from './app.ts'
 
 /**
  * `POST /v1/messages` (Claude Code adds `?beta=true`) and `POST /v1/messages/count_tokens`.
- * Bodies are read as text, not parsed by the framework: a proxy must not drop fields it does
+ * Bodies are read as bytes, not parsed by the framework: a proxy must not drop fields it does
  * not know, and an Anthropic upstream gets the client's bytes.
  */
 export function messagesRoutes(deps: ControllerDeps) {
@@ -17,7 +17,7 @@ export function messagesRoutes(deps: ControllerDeps) {
       async ({ request }) => {
         const startedAt = performance.now()
         const { log, requestId } = deps.contextOf(request)
-        const body = await request.text()
+        const body = await request.bytes()
         const call = {
           body,
           headers: request.headers,

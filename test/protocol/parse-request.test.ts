@@ -15,7 +15,7 @@ function toolsOf(request: MessagesRequest): Tool[] {
 
 function failureOf(body: string): string {
   try {
-    parseMessagesRequest(body)
+    parseMessagesRequest(bytesOf(body))
   } catch (error) {
     if (error instanceof RouterError) return error.message
     throw error
@@ -34,8 +34,8 @@ function plainFailureOf(body: string): string {
 
 describe('parseMessagesRequest', () => {
   test('repeated tools are parsed once: the same list, the same request, members in place', () => {
-    const first = parseMessagesRequest(text)
-    const second = parseMessagesRequest(text)
+    const first = parseMessagesRequest(bytesOf(text))
+    const second = parseMessagesRequest(bytesOf(text))
     const plain = parseBody(MessagesRequest, text)
     expect(toolsOf(second)).toBe(toolsOf(first))
     expect(isRememberedToolList(toolsOf(second))).toBe(true)
@@ -45,7 +45,7 @@ describe('parseMessagesRequest', () => {
   })
 
   test('a remembered list cannot change: it is frozen to the leaves', () => {
-    const tools = toolsOf(parseMessagesRequest(text))
+    const tools = toolsOf(parseMessagesRequest(bytesOf(text)))
     const tool = tools[0]
     if (tool === undefined) throw new Error('the fixture has tools')
     expect(() => tools.push(tool)).toThrow()
@@ -58,31 +58,31 @@ describe('parseMessagesRequest', () => {
   })
 
   test('a later turn with other messages and the same tools gets the remembered list', () => {
-    const first = parseMessagesRequest(text)
+    const first = parseMessagesRequest(bytesOf(text))
     const later = fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json')
-    const parsed = parseMessagesRequest(later)
+    const parsed = parseMessagesRequest(bytesOf(later))
     expect(parsed).toEqual(parseBody(MessagesRequest, later))
     // Claude Code sent the very same tools on both turns of this recording.
     expect(toolsOf(parsed)).toBe(toolsOf(first))
   })
 
   test('a long conversation is parsed whole, and still gets the remembered list', () => {
-    const first = parseMessagesRequest(text)
+    const first = parseMessagesRequest(bytesOf(text))
     const long = JSON.stringify(
       longContextBody(JSON.parse(text) as Record<string, unknown>, 300_000),
     )
-    const parsed = parseMessagesRequest(long)
+    const parsed = parseMessagesRequest(bytesOf(long))
     expect(parsed).toEqual(parseBody(MessagesRequest, long))
     expect(toolsOf(parsed)).toBe(toolsOf(first))
   })
 
   test('changed tools are parsed afresh', () => {
-    const first = parseMessagesRequest(text)
+    const first = parseMessagesRequest(bytesOf(text))
     const changed = JSON.parse(text) as { tools: { description: string }[] }
     const tool = changed.tools[0]
     if (tool === undefined) throw new Error('the fixture has tools')
     tool.description = 'changed'
-    const parsed = parseMessagesRequest(JSON.stringify(changed))
+    const parsed = parseMessagesRequest(bytesOf(JSON.stringify(changed)))
     expect(parsed.tools?.[0]?.description).toBe('changed')
     expect(toolsOf(parsed)).not.toBe(toolsOf(first))
     expect(parsed).toEqual(parseBody(MessagesRequest, JSON.stringify(changed)))
@@ -90,15 +90,15 @@ describe('parseMessagesRequest', () => {
 
   test('other whitespace is parsed in full every time, and equal', () => {
     const pretty = JSON.stringify(JSON.parse(text), null, 2)
-    const first = parseMessagesRequest(pretty)
-    const second = parseMessagesRequest(pretty)
+    const first = parseMessagesRequest(bytesOf(pretty))
+    const second = parseMessagesRequest(bytesOf(pretty))
     expect(toolsOf(second)).not.toBe(toolsOf(first))
     expect(isRememberedToolList(toolsOf(second))).toBe(false)
     expect(second).toEqual(parseBody(MessagesRequest, text))
   })
 
   test('a bad field next to remembered tools is still refused, by its path', () => {
-    parseMessagesRequest(text)
+    parseMessagesRequest(bytesOf(text))
     const bad = JSON.parse(text) as Record<string, unknown>
     bad.max_tokens = 'many'
     expect(failureOf(JSON.stringify(bad))).toBe(plainFailureOf(JSON.stringify(bad)))
@@ -112,3 +112,7 @@ describe('parseMessagesRequest', () => {
     expect(failureOf(JSON.stringify(bad))).toStartWith('tools.')
   })
 })
+
+function bytesOf(text: string): Uint8Array {
+  return new TextEncoder().encode(text)
+}

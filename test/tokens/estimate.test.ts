@@ -46,9 +46,9 @@ describe('token estimates', () => {
       },
     }
     const plain = estimateInputTokens(parseBody(MessagesRequest, text), watching)
-    const first = estimateInputTokens(parseMessagesRequest(text), watching)
+    const first = estimateInputTokens(parseMessagesRequest(bytesOf(text)), watching)
     counted.length = 0
-    const second = estimateInputTokens(parseMessagesRequest(text), watching)
+    const second = estimateInputTokens(parseMessagesRequest(bytesOf(text)), watching)
     expect(first).toBe(plain)
     expect(second).toBe(plain)
     const request = parseBody(MessagesRequest, text)
@@ -88,3 +88,7 @@ describe('token estimates', () => {
     expect(Math.abs(estimate / 12387 - 1)).toBeLessThan(0.2)
   })
 })
+
+function bytesOf(text: string): Uint8Array {
+  return new TextEncoder().encode(text)
+}

@@ -27,7 +27,8 @@ const hopHeaders = new Set([
  * @see https://docs.anthropic.com/en/api/messages
  */
 export const sendAnthropic: ProviderAdapter = async (call) => {
-  const stripped = stripForeignThinking(call.rawBody)
+  const raw = call.rawBody()
+  const stripped = stripForeignThinking(raw)
   if (stripped !== undefined) {
     call.log.warn('the request could not be carried over as sent', {
       provider: call.provider.name,
@@ -40,7 +41,7 @@ export const sendAnthropic: ProviderAdapter = async (call) => {
       ],
     })
   }
-  const body = replaceModel(stripped?.body ?? call.rawBody, call.model)
+  const body = replaceModel(stripped?.body ?? raw, call.model)
   if (body === undefined) {
     throw new RouterError('invalid_request', { status: 400, message: 'model: expected a string' })
   }

@@ -61,7 +61,7 @@ function convert(request: Record<string, unknown>, options: ConvertOptions = {})
   // And the tools memo must be invisible: the first conversion with the tools' text (a miss)
   // and the second (a hit) send the same request and report the same warnings.
   if (settings.request.tools !== undefined) {
-    const parsed = parseMessagesRequest(JSON.stringify(settings.request))
+    const parsed = parseMessagesRequest(bytesOf(JSON.stringify(settings.request)))
     for (const round of ['miss', 'hit']) {
       const remembered = convertRequest({ ...settings, request: parsed })
       if (result.body.tools !== undefined) expect(remembered.toolsJson).toBeInstanceOf(Uint8Array)
@@ -1350,4 +1350,8 @@ describe('the strict validator', () => {
 function sentText(converted: Parameters<typeof serializeChatRequest>[0]): string {
   const body = serializeChatRequest(converted)
   return typeof body === 'string' ? body : new TextDecoder().decode(body)
+}
+
+function bytesOf(text: string): Uint8Array {
+  return new TextEncoder().encode(text)
 }

@@ -24,8 +24,8 @@ function sentText(converted: Parameters<typeof serializeChatRequest>[0]): string
 describe('the tools memo', () => {
   test("Claude Code's tools are converted once, then reused with their JSON", () => {
     const plain = convert(parseBody(MessagesRequest, text))
-    const first = convert(parseMessagesRequest(text))
-    const second = convert(parseMessagesRequest(text))
+    const first = convert(parseMessagesRequest(bytesOf(text)))
+    const second = convert(parseMessagesRequest(bytesOf(text)))
     expect(plain.toolsJson).toBeUndefined()
     expect(first.toolsJson).toBeInstanceOf(Uint8Array)
     // The same objects and the same bytes: nothing converted or serialised again.
@@ -36,13 +36,13 @@ describe('the tools memo', () => {
   })
 
   test('a changed tool is a different list: converted afresh, never served from the memo', () => {
-    convert(parseMessagesRequest(text))
+    convert(parseMessagesRequest(bytesOf(text)))
     const changed = JSON.parse(text) as { tools: { description: string }[] }
     const first = changed.tools[0]
     if (first === undefined) throw new Error('the fixture has tools')
     first.description = 'A different description'
     const body = JSON.stringify(changed)
-    const sent = JSON.parse(sentText(convert(parseMessagesRequest(body)))) as {
+    const sent = JSON.parse(sentText(convert(parseMessagesRequest(bytesOf(body))))) as {
       tools: { function: { description: string } }[]
     }
     expect(sent.tools[0]?.function.description).toBe('A different description')
@@ -51,8 +51,12 @@ describe('the tools memo', () => {
 
   test('tools the parser did not remember are converted as before', () => {
     const pretty = JSON.stringify(JSON.parse(text), null, 1)
-    const converted = convert(parseMessagesRequest(pretty))
+    const converted = convert(parseMessagesRequest(bytesOf(pretty)))
     expect(converted.toolsJson).toBeUndefined()
     expect(converted.body).toEqual(convert(parseBody(MessagesRequest, text)).body)
   })
 })
+
+function bytesOf(text: string): Uint8Array {
+  return new TextEncoder().encode(text)
+}
