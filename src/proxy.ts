@@ -11,6 +11,7 @@ import {
 import type { Logger } from './observability/log.ts'
 import { tapResponse, type ResponseSummary } from './observability/usage-tap.ts'
 import type { Prices } from './pricing/prices.ts'
+import type { MessagesRequest } from './protocol/messages.ts'
 import { parseMessagesRequest } from './protocol/parse-request.ts'
 import { sendWithFallback } from './providers/send-with-fallback.ts'
 import type { LoadedCustomRouter } from './router/custom-router.ts'
@@ -131,7 +132,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       decision.candidates,
       {
         request,
-        rawBody: tagged === undefined ? textOnce(call.body) : () => JSON.stringify(request),
+        rawBody: tagged === undefined ? () => call.body : serializedOnce(request),
         clientHeaders: call.headers,
         signal: call.signal,
         inputTokens: tokenEstimate,
@@ -221,10 +222,10 @@ function finish(
 
 const decoder = new TextDecoder()
 
-/** The body as text, decoded when first asked for (only a passthrough needs it whole). */
-function textOnce(body: Uint8Array): () => string {
-  let text: string | undefined
-  return () => (text ??= decoder.decode(body))
+/** A request as JSON bytes, made when first asked for (only a passthrough needs them). */
+function serializedOnce(request: MessagesRequest): () => Uint8Array {
+  let bytes: Uint8Array | undefined
+  return () => (bytes ??= Buffer.from(JSON.stringify(request)))
 }
 
 /** The headers that say what happened: slot, reason, who served it, every attempt. */

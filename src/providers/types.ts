@@ -12,10 +12,11 @@ export interface ProviderCall {
   /** The parsed request; adapters never mutate it. */
   request: MessagesRequest
   /**
-   * The request as the client sent it (re-serialised only when a subagent tag was taken out),
-   * as text, decoded on first use: `request` is its parse. For byte-preserving passthrough.
+   * The request's bytes as the client sent them (re-serialised, when first asked for, only
+   * when a subagent tag was taken out): `request` is their parse. For byte-preserving
+   * passthrough.
    */
-  rawBody: () => string
+  rawBody: () => Uint8Array
   /** The client's headers, for `anthropic-version` and `anthropic-beta`. */
   clientHeaders: Headers
   /** Aborted when the client goes away or the server gives up. */

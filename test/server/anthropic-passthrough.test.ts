@@ -67,6 +67,57 @@ describe('anthropic passthrough', () => {
     expect(seen?.headers.authorization).toBeUndefined()
   })
 
+  test('thinking another provider made (signed ccr:…) is removed; the rest is kept', async () => {
+    using upstream = fakeUpstream(() =>
+      Response.json({
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'served-model',
+        content: [{ type: 'text', text: 'ok' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 1 },
+      }),
+    )
+    await using router = testRouter(configFor(upstream.url))
+    const turn = (signature: string) => ({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'Reasoning — with “quotes” and 🤖.', signature },
+        { type: 'text', text: 'Done.' },
+      ],
+    })
+    const body = {
+      model: 'claude-opus-5-5',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'first question' },
+        turn('ccr:oai'),
+        { role: 'user', content: 'second question' },
+        turn('EuYBCkYIBhgCKkD-anthropic-signed'),
+        { role: 'user', content: 'third question' },
+      ],
+    }
+    const response = await fetch(`${router.url}/v1/messages`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      body: JSON.stringify(body),
+    })
+    expect(response.status).toBe(200)
+    await response.arrayBuffer()
+    const sent = JSON.parse(upstream.seen[0]?.body ?? '') as typeof body
+    expect(sent.model).toBe('served-model')
+    expect(sent.messages[1]?.content).toEqual([{ type: 'text', text: 'Done.' }])
+    expect(sent.messages[3]).toEqual(turn('EuYBCkYIBhgCKkD-anthropic-signed'))
+    const warning = router.records.find(
+      (record) => record.msg === 'the request could not be carried over as sent',
+    )
+    expect(JSON.stringify(warning?.fields.warnings)).toContain(
+      '1 thinking blocks from another provider',
+    )
+  })
+
   test('keeps fields it does not know, nested ones included', async () => {
     using upstream = fakeUpstream(() => Response.json({ ok: true }))
     await using router = testRouter(configFor(upstream.url))

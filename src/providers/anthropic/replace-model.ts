@@ -1,14 +1,19 @@
+const quote = 0x22
+const backslash = 0x5c
+const encoder = new TextEncoder()
+
 /**
- * Replaces the value of the top-level `"model"` key in a JSON text and leaves every other byte
+ * Replaces the value of the top-level `"model"` key in a JSON body and leaves every other byte
  * as the client sent it, so an Anthropic upstream receives the body unchanged (key order,
- * whitespace, numbers' spelling, fields ccr has never heard of). Returns undefined when the
- * text has no top-level string `model`.
+ * whitespace, numbers' spelling, fields ccr has never heard of). Works on the UTF-8 bytes (no
+ * byte of a multi-byte character is a quote, backslash or bracket), so the body is never
+ * decoded. Returns undefined when the body has no top-level string `model`.
  */
-export function replaceModel(json: string, model: string): string | undefined {
+export function replaceModel(json: Uint8Array, model: string): Uint8Array | undefined {
   let depth = 0
   let expectKey = false
   for (let index = 0; index < json.length; index++) {
-    const char = json.charCodeAt(index)
+    const char = json[index]
     if (char === 0x7b /* { */) {
       depth++
       expectKey = depth === 1
@@ -18,17 +23,22 @@ export function replaceModel(json: string, model: string): string | undefined {
       depth--
     } else if (char === 0x2c /* , */) {
       expectKey = depth === 1
-    } else if (char === 0x22 /* " */) {
+    } else if (char === quote) {
       const end = stringEnd(json, index)
       if (end < 0) return undefined
       if (depth === 1 && expectKey) {
         expectKey = false
-        if (json.slice(index, end + 1) === '"model"') {
+        if (isModelKey(json, index, end)) {
           const valueStart = skipToValue(json, end + 1)
-          if (valueStart < 0 || json.charCodeAt(valueStart) !== 0x22) return undefined
+          if (valueStart < 0 || json[valueStart] !== quote) return undefined
           const valueEnd = stringEnd(json, valueStart)
           if (valueEnd < 0) return undefined
-          return json.slice(0, valueStart) + JSON.stringify(model) + json.slice(valueEnd + 1)
+          const value = encoder.encode(JSON.stringify(model))
+          const out = new Uint8Array(json.length - (valueEnd + 1 - valueStart) + value.length)
+          out.set(json.subarray(0, valueStart))
+          out.set(value, valueStart)
+          out.set(json.subarray(valueEnd + 1), valueStart + value.length)
+          return out
         }
       }
       index = end
@@ -37,22 +47,34 @@ export function replaceModel(json: string, model: string): string | undefined {
   return undefined
 }
 
+const modelKey = encoder.encode('"model"')
+
+function isModelKey(json: Uint8Array, start: number, end: number): boolean {
+  if (end + 1 - start !== modelKey.length) return false
+  return modelKey.every((byte, offset) => json[start + offset] === byte)
+}
+
 /** Index of the quote closing the string that opens at `start`, or -1. */
-function stringEnd(json: string, start: number): number {
+function stringEnd(json: Uint8Array, start: number): number {
   for (let index = start + 1; index < json.length; index++) {
-    const char = json.charCodeAt(index)
-    if (char === 0x5c /* \ */) index++
-    else if (char === 0x22) return index
+    const char = json[index]
+    if (char === backslash) index++
+    else if (char === quote) return index
   }
   return -1
 }
 
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+function isSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d
+}
+
 /** Skips whitespace, one colon, whitespace; returns the index of the value or -1. */
-function skipToValue(json: string, from: number): number {
+function skipToValue(json: Uint8Array, from: number): number {
   let index = from
-  while (index < json.length && /\s/.test(json[index] ?? '')) index++
-  if (json[index] !== ':') return -1
+  while (index < json.length && isSpace(json[index])) index++
+  if (json[index] !== 0x3a /* : */) return -1
   index++
-  while (index < json.length && /\s/.test(json[index] ?? '')) index++
+  while (index < json.length && isSpace(json[index])) index++
   return index < json.length ? index : -1
 }

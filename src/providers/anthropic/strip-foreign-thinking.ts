@@ -7,11 +7,12 @@ import { isCcrSignature } from '../thinking-signature.ts'
  * so the usual request keeps its exact bytes.
  */
 export function stripForeignThinking(
-  rawBody: string,
-): { body: string; removed: number } | undefined {
-  // Cheap test first: nearly every request has no such block.
-  if (!rawBody.includes('"ccr:')) return undefined
-  const parsed = JSON.parse(rawBody) as { messages?: unknown }
+  rawBody: Uint8Array,
+): { body: Uint8Array; removed: number } | undefined {
+  // Cheap test first, on the bytes: nearly every request has no such block.
+  const bytes = Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength)
+  if (!bytes.includes('"ccr:')) return undefined
+  const parsed = JSON.parse(bytes.toString('utf8')) as { messages?: unknown }
   if (!Array.isArray(parsed.messages)) return undefined
   let removed = 0
   for (const message of parsed.messages as { role?: unknown; content?: unknown }[]) {
@@ -24,5 +25,5 @@ export function stripForeignThinking(
       },
     )
   }
-  return removed === 0 ? undefined : { body: JSON.stringify(parsed), removed }
+  return removed === 0 ? undefined : { body: Buffer.from(JSON.stringify(parsed)), removed }
 }
