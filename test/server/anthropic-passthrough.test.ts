@@ -27,6 +27,20 @@ const claudeHeaders = {
   'user-agent': 'claude-cli/2.1.332 (external, sdk-cli)',
 }
 
+/** A whole Anthropic message with one text block, as the provider answers without streaming. */
+function textMessage(text: string, usage: { input_tokens: number; output_tokens: number }) {
+  return {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'served-model',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage,
+  }
+}
+
 describe('anthropic passthrough', () => {
   test('forwards the body byte for byte except the model, with the right headers', async () => {
     // A real Claude Code request; re-spaced so byte preservation is visible.
@@ -69,16 +83,7 @@ describe('anthropic passthrough', () => {
 
   test('thinking another provider made (signed ccr:…) is removed; the rest is kept', async () => {
     using upstream = fakeUpstream(() =>
-      Response.json({
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'served-model',
-        content: [{ type: 'text', text: 'ok' }],
-        stop_reason: 'end_turn',
-        stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 1 },
-      }),
+      Response.json(textMessage('ok', { input_tokens: 10, output_tokens: 1 })),
     )
     await using router = testRouter(configFor(upstream.url))
     const turn = (signature: string) => ({
@@ -212,16 +217,7 @@ describe('anthropic passthrough', () => {
     using upstream = fakeUpstream((request) =>
       JSON.parse(request.body).stream === true
         ? new Response(reply, { headers: { 'content-type': 'text/event-stream' } })
-        : Response.json({
-            id: 'msg_1',
-            type: 'message',
-            role: 'assistant',
-            model: 'served-model',
-            content: [{ type: 'text', text: 'plain' }],
-            stop_reason: 'end_turn',
-            stop_sequence: null,
-            usage: { input_tokens: 3, output_tokens: 1 },
-          }),
+        : Response.json(textMessage('plain', { input_tokens: 3, output_tokens: 1 })),
     )
     await using router = testRouter(configFor(upstream.url))
     const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
