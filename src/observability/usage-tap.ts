@@ -62,8 +62,6 @@ export interface TapOptions {
   now?: () => number
 }
 
-type Ending = StreamEnding
-
 /**
  * The same response, observed on its way to the client: the body's bytes pass chunk for chunk,
  * each handed on before it is looked at, and `onDone` hears what the response turned out to be.
@@ -93,7 +91,7 @@ export function tapResponse(response: Response, options: TapOptions): Response {
   let firstByteAt: number | undefined
   let finished = false
   let observing = true
-  const finish = (ending: Ending, observed?: BodyObservation) => {
+  const finish = (ending: StreamEnding, observed?: BodyObservation) => {
     if (finished) return
     finished = true
     const observation = observed ?? observer.end()
@@ -198,7 +196,7 @@ function errorEvent(error: ErrorSummary, betweenEvents: boolean): Uint8Array {
 interface SummaryInput {
   status: number
   streamed: boolean
-  ending: Ending
+  ending: StreamEnding
   observation: BodyObservation
   firstByteAt: number | undefined
   now: () => number
@@ -228,7 +226,7 @@ function summarize(input: SummaryInput): ResponseSummary {
 }
 
 function failureOf(
-  ending: Ending,
+  ending: StreamEnding,
   success: boolean,
   hasError: boolean,
 ): ResponseSummary['failure'] {
