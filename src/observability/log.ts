@@ -25,6 +25,13 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
   fatal(msg: string, fields?: LogFields): void
+  /**
+   * `warn` for what would repeat on every request (Claude Code sends the same fields every
+   * turn): the first time `key` comes, and again once `repeatMs` has passed (a rotated log
+   * still shows it); `debug` in between, with `repeated: true`. A root logger and its children
+   * share the memory.
+   */
+  warnOnce(key: string, msg: string, fields?: LogFields): void
   isEnabled(level: LogLevel): boolean
   /** A logger whose every record carries `fields` (a request id, say). */
   child(fields: LogFields): Logger
@@ -44,29 +51,56 @@ export interface LoggerOptions {
   level: () => LogLevel
   sinks: LogSink[]
   redactor: Redactor
+  /** How long `warnOnce` stays at `debug` for a key it has warned about; one hour by default. */
+  repeatMs?: number
+  now?: () => number
 }
 
-export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
+/** Keys `warnOnce` remembers at most; past this the oldest is forgotten (and warned again). */
+const maxOnceKeys = 512
+
+export function createLogger(
+  options: LoggerOptions,
+  bound: LogFields = {},
+  warned = new Map<string, number>(),
+): Logger {
   const isEnabled = (level: LogLevel) => levelRank[level] >= levelRank[options.level()]
+  const now = options.now ?? Date.now
+  const repeatMs = options.repeatMs ?? 60 * 60 * 1000
   const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (!isEnabled(level)) return
     const record: LogRecord = {
-      time: Date.now(),
+      time: now(),
       level,
       msg: options.redactor.text(msg),
       fields: options.redactor.fields({ ...bound, ...fields }),
     }
     for (const sink of options.sinks) sink.write(record)
   }
+  const debug = emit('debug')
+  const warn = emit('warn')
   return {
     trace: emit('trace'),
-    debug: emit('debug'),
+    debug,
     info: emit('info'),
-    warn: emit('warn'),
+    warn,
     error: emit('error'),
     fatal: emit('fatal'),
+    warnOnce(key, msg, fields) {
+      const time = now()
+      const last = warned.get(key)
+      const repeated = last !== undefined && time - last < repeatMs
+      if (!repeated) {
+        // Re-inserted, so the map's first key is always the one warned about longest ago.
+        warned.delete(key)
+        warned.set(key, time)
+        if (warned.size > maxOnceKeys) warned.delete(warned.keys().next().value ?? key)
+      }
+      if (repeated) debug(msg, { ...fields, repeated: true })
+      else warn(msg, fields)
+    },
     isEnabled,
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    child: (fields) => createLogger(options, { ...bound, ...fields }, warned),
   }
 }
 
@@ -78,6 +112,7 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
   fatal() {},
+  warnOnce() {},
   isEnabled: () => false,
   child: () => silentLogger,
 }

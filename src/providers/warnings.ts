@@ -1,3 +1,5 @@
+import type { Logger } from '../observability/log.ts'
+
 /**
  * Something a converter could not carry to the provider as the client meant it. Converters
  * return warnings next to the body; the pipeline logs them with the request id. Nothing is
@@ -10,4 +12,21 @@ export interface ConversionWarning {
   field: string
   /** Why, in a few words a user can act on. */
   details: string
+}
+
+/**
+ * Logs what a conversion could not carry, with the request id. The same provider meets the same
+ * set on every turn of a Claude Code session (its billing header, `cache_control`,
+ * `context_management`), so a set is a `warn` once an hour and a `debug` in between.
+ */
+export function logWarnings(
+  log: Logger,
+  provider: string,
+  of: 'request' | 'answer',
+  warnings: readonly ConversionWarning[],
+): void {
+  if (warnings.length === 0) return
+  let key = `${provider}\n${of}`
+  for (const warning of warnings) key += `\n${warning.type} ${warning.field} ${warning.details}`
+  log.warnOnce(key, `the ${of} could not be carried over as sent`, { provider, warnings })
 }

@@ -6,6 +6,48 @@ import { createFileSink } from '../../src/observability/log-file.ts'
 import { createRedactor } from '../../src/observability/redact.ts'
 import { fakeUpstream, tempHome, testRouter } from '../helpers.ts'
 
+describe('warnOnce', () => {
+  test('warns the first time and once per period; repeats in between go to debug', () => {
+    const records: LogRecord[] = []
+    let clock = 1_000
+    const root = createLogger({
+      level: () => 'debug',
+      sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
+      redactor: createRedactor([]),
+      repeatMs: 60_000,
+      now: () => clock,
+    })
+    // Children share the memory: each request logs through its own child.
+    root.child({ requestId: 'a' }).warnOnce('k', 'dropped top_k', { field: 'top_k' })
+    clock += 59_999
+    root.child({ requestId: 'b' }).warnOnce('k', 'dropped top_k', { field: 'top_k' })
+    root.child({ requestId: 'c' }).warnOnce('other', 'dropped top_p')
+    clock += 1
+    root.child({ requestId: 'd' }).warnOnce('k', 'dropped top_k', { field: 'top_k' })
+    expect(records.map((record) => [record.level, record.fields])).toEqual([
+      ['warn', { requestId: 'a', field: 'top_k' }],
+      ['debug', { requestId: 'b', field: 'top_k', repeated: true }],
+      ['warn', { requestId: 'c' }],
+      ['warn', { requestId: 'd', field: 'top_k' }],
+    ])
+  })
+
+  test('separate loggers keep separate memories; below the level nothing is written', () => {
+    const records: LogRecord[] = []
+    const make = () =>
+      createLogger({
+        level: () => 'warn',
+        sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
+        redactor: createRedactor([]),
+      })
+    const first = make()
+    first.warnOnce('k', 'once')
+    first.warnOnce('k', 'once')
+    make().warnOnce('k', 'once')
+    expect(records.map((record) => record.level)).toEqual(['warn', 'warn'])
+  })
+})
+
 describe('redaction', () => {
   test('masks known secrets anywhere and credential fields by name', () => {
     const records: LogRecord[] = []

@@ -51,12 +51,23 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
       expect(request.headers.authorization).toBe('Bearer sk-oai-secret-key')
       expect(request.path).toBe('/v1/chat/completions')
     }
-    // Dropped fields are logged, with the request id, never silently.
+    // Dropped fields are logged, with the request id, never silently: a set of warnings the
+    // provider has met before is a debug line, so every turn of a session is not a warning.
     const warnings = router.records.filter(
       (record) => record.msg === 'the request could not be carried over as sent',
     )
     expect(warnings).toHaveLength(posted)
     expect(warnings.every((record) => typeof record.fields.requestId === 'string')).toBe(true)
+    const sets = warnings.map((record) => JSON.stringify(record.fields.warnings))
+    const firsts = warnings.filter((record, index) => sets.indexOf(sets[index] ?? '') === index)
+    expect(
+      firsts.every((record) => record.level === 'warn' && !('repeated' in record.fields)),
+    ).toBe(true)
+    const repeats = warnings.filter((record) => !firsts.includes(record))
+    expect(repeats.length).toBeGreaterThan(0)
+    expect(
+      repeats.every((record) => record.level === 'debug' && record.fields.repeated === true),
+    ).toBe(true)
   })
 
   test('repeated tools are sent from the memo; a changed tool reaches the provider changed', async () => {

@@ -2,6 +2,7 @@ import { RouterError } from '../../lib/errors.ts'
 import { postUpstream } from '../http.ts'
 import { upstreamError } from '../upstream-error.ts'
 import type { ProviderAdapter } from '../types.ts'
+import { logWarnings } from '../warnings.ts'
 import { replaceModel } from './replace-model.ts'
 import { stripForeignThinking } from './strip-foreign-thinking.ts'
 
@@ -30,16 +31,13 @@ export const sendAnthropic: ProviderAdapter = async (call) => {
   const raw = call.rawBody()
   const stripped = stripForeignThinking(raw)
   if (stripped !== undefined) {
-    call.log.warn('the request could not be carried over as sent', {
-      provider: call.provider.name,
-      warnings: [
-        {
-          type: 'dropped',
-          field: 'messages[].content[] (thinking)',
-          details: `${stripped.removed} thinking blocks from another provider, which Anthropic would reject`,
-        },
-      ],
-    })
+    logWarnings(call.log, call.provider.name, 'request', [
+      {
+        type: 'dropped',
+        field: 'messages[].content[] (thinking)',
+        details: `${stripped.removed} thinking blocks from another provider, which Anthropic would reject`,
+      },
+    ])
   }
   const body = replaceModel(stripped?.body ?? raw, call.model)
   if (body === undefined) {

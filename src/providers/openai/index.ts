@@ -7,6 +7,7 @@ import { postUpstream } from '../http.ts'
 import { thinkingSignature } from '../thinking-signature.ts'
 import type { ProviderAdapter } from '../types.ts'
 import { upstreamError } from '../upstream-error.ts'
+import { logWarnings } from '../warnings.ts'
 import { ChatCompletion } from './api.ts'
 import { convertRequest, serializeChatRequest } from './convert-request.ts'
 import { messageToEvents } from '../../protocol/message-events.ts'
@@ -38,12 +39,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     provider,
     modelEntry: effectiveModel(provider, model),
   })
-  if (converted.warnings.length > 0) {
-    call.log.warn('the request could not be carried over as sent', {
-      provider: provider.name,
-      warnings: converted.warnings,
-    })
-  }
+  logWarnings(call.log, provider.name, 'request', converted.warnings)
   if (call.log.isEnabled('trace')) call.log.trace('upstream request body', { body: converted.body })
 
   const headers: Record<string, string> = {
@@ -93,11 +89,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     })
   }
   const { message, warnings } = toAnthropicMessage(completion, options)
-  if (warnings.length > 0)
-    call.log.warn('the answer could not be carried over as sent', {
-      provider: provider.name,
-      warnings,
-    })
+  logWarnings(call.log, provider.name, 'answer', warnings)
   if (request.stream !== true) return { response: Response.json(message) }
   const replayed = messageToEvents(message)
   for (const event of replayed) events.observeEvent(event)
