@@ -128,7 +128,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       return replayed
     }
 
-    const { response, served, events, ending } = await sendWithFallback(
+    const { response, served, events, ending, observed } = await sendWithFallback(
       decision.candidates,
       {
         request,
@@ -151,6 +151,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       ...(events === undefined ? {} : { events }),
       // The maker's own report of the end holds only for its body as it is, not a wrapped one.
       ...(ending === undefined || stored !== response ? {} : { ending }),
+      ...(observed === undefined || stored !== response ? {} : { observed }),
       onDone: finisher({ record, served, sessionId: facts.sessionId, deps, log }),
     })
     explain(tapped.headers, decision, {

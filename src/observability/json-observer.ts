@@ -54,6 +54,11 @@ function readBody(text: string): BodyObservation {
   } catch {
     return { complete: false }
   }
+  return observeMessage(value)
+}
+
+/** What an Anthropic message (or error envelope) says, as the tap records it. */
+export function observeMessage(value: unknown): BodyObservation {
   if (!isRecord(value)) return { complete: false }
   if (value.type === 'error') return { complete: false, error: errorOf(value) }
   if (value.type !== 'message') return { complete: false }

@@ -59,6 +59,11 @@ export interface TapOptions {
    * passed on as it is, without another stream stage around it.
    */
   ending?: EndingRelay
+  /**
+   * A whole JSON body its maker has read already (a translated message): the response is
+   * passed on as it is, and this is the verdict once it is handed to the server.
+   */
+  observed?: BodyObservation
   now?: () => number
 }
 
@@ -75,8 +80,23 @@ export interface TapOptions {
  */
 export function tapResponse(response: Response, options: TapOptions): Response {
   const now = options.now ?? (() => performance.now())
-  const appendErrorEvent = options.appendErrorEvent ?? true
   const status = response.status
+  if (options.observed !== undefined) {
+    const at = now()
+    const observation = options.observed
+    const summary = summarize({
+      status,
+      streamed: false,
+      ending: { kind: 'ended' },
+      observation,
+      firstByteAt: at,
+      now: () => at,
+      options,
+    })
+    report(options.onDone, summary)
+    return response
+  }
+  const appendErrorEvent = options.appendErrorEvent ?? true
   // A copy, because the caller adds its own headers to the response it gets back.
   const init = { status, statusText: response.statusText, headers: new Headers(response.headers) }
   const contentType = init.headers.get('content-type')?.toLowerCase() ?? ''
@@ -95,12 +115,10 @@ export function tapResponse(response: Response, options: TapOptions): Response {
     if (finished) return
     finished = true
     const observation = observed ?? observer.end()
-    const summary = summarize({ status, streamed, ending, observation, firstByteAt, now, options })
-    try {
-      options.onDone(summary)
-    } catch {
-      // The summary is for the router's records; the client's answer must not depend on it.
-    }
+    report(
+      options.onDone,
+      summarize({ status, streamed, ending, observation, firstByteAt, now, options }),
+    )
   }
 
   const source = response.body
@@ -173,6 +191,14 @@ export function tapResponse(response: Response, options: TapOptions): Response {
     { highWaterMark: 0 },
   )
   return new Response(body, init)
+}
+
+function report(onDone: TapOptions['onDone'], summary: ResponseSummary): void {
+  try {
+    onDone(summary)
+  } catch {
+    // The summary is for the router's records; the client's answer must not depend on it.
+  }
 }
 
 /** Events watched by their maker; the bytes are whole events, so an error can follow any chunk. */

@@ -1,5 +1,6 @@
 import type { ProviderSettings } from '../config/providers.ts'
 import type { MessagesRequest } from '../protocol/messages.ts'
+import type { BodyObservation } from '../observability/body-observation.ts'
 import type { Logger } from '../observability/log.ts'
 import type { EventObserver } from '../observability/sse-observer.ts'
 import type { EndingRelay } from '../observability/stream-ending.ts'
@@ -41,6 +42,11 @@ export interface ProviderAnswer {
   events?: EventObserver
   /** With `events`: the end of the body, told by the adapter that made it. */
   ending?: EndingRelay
+  /**
+   * When the adapter made a whole JSON message itself (a translated answer that was not
+   * streamed): what it holds, so the usage tap records it without reading the body back.
+   */
+  observed?: BodyObservation
 }
 
 /**

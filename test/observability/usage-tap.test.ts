@@ -6,6 +6,7 @@ import {
   type TapOptions,
 } from '../../src/observability/usage-tap.ts'
 import type { StreamEvent } from '../../src/protocol/events.ts'
+import { observeMessage } from '../../src/observability/json-observer.ts'
 import { fixtureText, sse } from '../helpers.ts'
 
 const turn1 = fixtureText('print-bash', '01-main-turn1-stream.response.sse')
@@ -425,6 +426,37 @@ describe('JSON responses', () => {
         totalMs: 10 * (pieceCount(text, 64) + 1),
       },
     ])
+  })
+
+  test('a message its maker observed already: the same response, the same summary, no read', async () => {
+    const recorded = recordedJson(
+      'print-nonstream-fallback',
+      '02-main-turn1-nonstream.response.json',
+    )
+    const response = Response.json(recorded.body)
+    const summaries: ResponseSummary[] = []
+    const tapped = tapResponse(response, {
+      startedAt: 0,
+      now: () => 7,
+      observed: observeMessage(recorded.body),
+      onDone: (summary) => summaries.push(summary),
+    })
+    // Passed on as it is: the caller adds its headers to the response the client gets.
+    expect(tapped).toBe(response)
+    expect(tapped.bodyUsed).toBe(false)
+    expect(summaries).toEqual([
+      {
+        status: 200,
+        streamed: false,
+        complete: true,
+        usage: { ...turn1Usage, output_tokens: 43 },
+        stopReason: 'tool_use',
+        model: 'claude-opus-5-5',
+        firstByteMs: 7,
+        totalMs: 7,
+      },
+    ])
+    expect(await tapped.json()).toEqual(recorded.body)
   })
 
   test('an error body (529 overloaded): the error, never complete', async () => {

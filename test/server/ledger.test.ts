@@ -114,6 +114,51 @@ describe('the ledger', () => {
     expect(row?.ttft_ms).toBeGreaterThan(0)
   })
 
+  test('an OpenAI-shaped answer, not streamed: recorded from the message ccr made, headers kept', async () => {
+    using upstream = fakeOpenAI(() => ({
+      text: 'Hi there.',
+      usage: { prompt_tokens: 1200, completion_tokens: 30, cached_tokens: 200 },
+    }))
+    await using router = testRouter({
+      Providers: [
+        {
+          name: 'deepseek',
+          api_base_url: `${upstream.url}/v1/chat/completions`,
+          models: ['deepseek-chat'],
+        },
+      ],
+      Router: { default: 'deepseek,deepseek-chat' },
+    })
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
+    const { data: message, response } = await client.messages
+      .create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'hi' }],
+      })
+      .withResponse()
+    expect(message.content).toEqual([{ type: 'text', text: 'Hi there.' }])
+    expect(response.headers.get('x-ccr-provider')).toBe('deepseek')
+    expect(response.headers.get('x-ccr-slot')).toBe('default')
+    await waitFor(() => rows(router.store)[0], 'the row')
+    const [row] = rows(router.store)
+    expect(row).toMatchObject({
+      request_id: response.headers.get('x-request-id'),
+      provider: 'deepseek',
+      model: 'deepseek-chat',
+      streamed: 0,
+      status: 200,
+      complete: 1,
+      input_tokens: message.usage.input_tokens,
+      output_tokens: 30,
+      cache_read_tokens: 200,
+    })
+    expect(row?.input_tokens).toBe(1000)
+    expect(row?.latency_ms).toBeGreaterThan(0)
+    const done = router.records.find((record) => record.msg === 'done')
+    expect(done?.fields.usage).toEqual(message.usage)
+  })
+
   test('an Anthropic passthrough, streaming and not, with cache writes; prices from the table by model', async () => {
     const streamed = fixtureText('print-bash', '01-main-turn1-stream.response.sse')
     using upstream = fakeUpstream((request) =>

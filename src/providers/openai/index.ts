@@ -1,6 +1,7 @@
 import { effectiveModel } from '../../pricing/catalog.ts'
 import { RouterError } from '../../lib/errors.ts'
 import { encodeEvent } from '../../protocol/sse.ts'
+import { observeMessage } from '../../observability/json-observer.ts'
 import { createEventObserver } from '../../observability/sse-observer.ts'
 import { createEndingRelay } from '../../observability/stream-ending.ts'
 import { postUpstream } from '../http.ts'
@@ -90,7 +91,9 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
   }
   const { message, warnings } = toAnthropicMessage(completion, options)
   logWarnings(call.log, provider.name, 'answer', warnings)
-  if (request.stream !== true) return { response: Response.json(message) }
+  if (request.stream !== true) {
+    return { response: Response.json(message), observed: observeMessage(message) }
+  }
   const replayed = messageToEvents(message)
   for (const event of replayed) events.observeEvent(event)
   return {
