@@ -20,12 +20,19 @@ const encoder = new TextEncoder()
  * occurs deeper down (a tool schema's own `"tools"`) is not the top-level one. Bytes rather
  * than text: in UTF-8 no byte of a multi-byte character is a quote, a backslash or a bracket,
  * and the request is then never decoded whole.
+ *
+ * `expected` is the value the member most likely holds (the tools of the last request): when a
+ * top-level value ends with it, `"key":` just before, its span is returned without jumping
+ * through its strings one by one.
  */
 export function topLevelValueSpan(
   text: Uint8Array,
   key: string,
+  expected?: Uint8Array,
 ): { start: number; end: number } | undefined {
   const wanted = encoder.encode(JSON.stringify(key))
+  const view =
+    expected === undefined ? undefined : Buffer.from(text.buffer, text.byteOffset, text.length)
   let depth = 0
   // At depth 1, read backwards: a value (its span, when an object or array), then `:`, then
   // its key, then `,` or the opening `{`.
@@ -45,7 +52,12 @@ export function topLevelValueSpan(
       index = open
     } else if (code === closeBrace || code === closeBracket) {
       depth++
-      if (depth === 2) valueEnd = index + 1
+      if (depth === 2) {
+        valueEnd = index + 1
+        const start = valueEnd - (expected?.length ?? 0)
+        if (view !== undefined && expected !== undefined && isMember(view, wanted, expected, start))
+          return { start, end: valueEnd }
+      }
       if (depth === 1 && code !== closeBrace) return undefined
     } else if (code === openBrace || code === openBracket) {
       depth--
@@ -60,6 +72,21 @@ export function topLevelValueSpan(
     }
   }
   return undefined
+}
+
+/**
+ * Whether `"key":` and then `value` lie in the text, the value at `start`. Read from a top-level
+ * value's end, this is that member, without reading through the value: a balanced value that
+ * ends where a top-level value ends starts where it does, and `"key":` before it is its key.
+ */
+function isMember(view: Buffer, key: Uint8Array, value: Uint8Array, start: number): boolean {
+  const keyStart = start - key.length - 1
+  return (
+    keyStart >= 0 &&
+    view[start - 1] === colon &&
+    view.compare(value, 0, value.length, start, start + value.length) === 0 &&
+    view.compare(key, 0, key.length, keyStart, start - 1) === 0
+  )
 }
 
 /** The index of the quote that opens the string closing at `close`, or -1. */

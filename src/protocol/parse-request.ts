@@ -10,7 +10,14 @@ const capacity = 16
  * view of some request's body), or nothing for text that is not canonical JSON (known, so it
  * is not checked again; a collision there costs a memo, never a wrong list).
  */
-const remembered = new Map<number | bigint, { source: Buffer; tools: Tool[] } | undefined>()
+const remembered = new Map<number | bigint, Remembered | undefined>()
+interface Remembered {
+  key: number | bigint
+  source: Buffer
+  tools: Tool[]
+}
+/** The list the last request hit or added: most likely the next one's (the same session's). */
+let recent: Remembered | undefined
 
 /** The lists handed out by the memo: deeply frozen, so they can be known by identity. */
 const rememberedLists = new WeakSet<readonly Tool[]>()
@@ -41,17 +48,19 @@ export function isRememberedToolList(tools: readonly Tool[]): boolean {
  * hit compares all the bytes, not just their hash: a hit is the same list by construction.
  */
 export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
-  const span = topLevelValueSpan(body, 'tools')
+  const span = topLevelValueSpan(body, 'tools', recent?.source)
   if (span === undefined) return parseBody(MessagesRequest, decoder.decode(body))
   const source = body.subarray(span.start, span.end)
-  const key = Bun.hash(source)
-  const seen = remembered.has(key)
-  const found = remembered.get(key)
+  const isRecent = recent !== undefined && recent.source.equals(source)
+  const key = isRecent && recent !== undefined ? recent.key : Bun.hash(source)
+  const seen = isRecent || remembered.has(key)
+  const found = isRecent ? recent : remembered.get(key)
   if (seen) {
     remembered.delete(key)
     remembered.set(key, found)
   }
   if (found !== undefined && found.source.equals(source)) {
+    recent = found
     // Parsing around the tools copies the rest into one buffer first: worth it while the
     // tools are a good part of the body, not in a long conversation.
     const around = source.length * 4 >= body.length
@@ -68,8 +77,12 @@ export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
   if (seen || tools === undefined || tools.length === 0) return request
   const canonical = Buffer.from(JSON.stringify(tools))
   const isCanonical = canonical.equals(source)
-  remembered.set(key, isCanonical ? { source: canonical, tools: deepFreeze(tools) } : undefined)
-  if (isCanonical) rememberedLists.add(tools)
+  const entry = isCanonical ? { key, source: canonical, tools: deepFreeze(tools) } : undefined
+  remembered.set(key, entry)
+  if (entry !== undefined) {
+    rememberedLists.add(tools)
+    recent = entry
+  }
   if (remembered.size > capacity) remembered.delete(remembered.keys().next().value ?? key)
   return request
 }

@@ -6,9 +6,13 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** The member's value as text, found in the text's UTF-8 bytes. */
-const valueOf = (text: string, key: string) => {
+const valueOf = (text: string, key: string, expected?: string) => {
   const bytes = encoder.encode(text)
-  const span = topLevelValueSpan(bytes, key)
+  const span = topLevelValueSpan(
+    bytes,
+    key,
+    expected === undefined ? undefined : encoder.encode(expected),
+  )
   return span === undefined ? undefined : decoder.decode(bytes.subarray(span.start, span.end))
 }
 
@@ -61,6 +65,23 @@ describe('topLevelValueSpan', () => {
   test('a repeated member: the last one, as JSON.parse keeps it', () => {
     expect(valueOf('{"tools":[1],"model":"m","tools":[2]}', 'tools')).toBe('[2]')
     expect(valueOf('{"tools":[1],"tools":null}', 'tools')).toBeUndefined()
+  })
+
+  test('an expected value is taken only where it is that member: else the text is read as usual', () => {
+    const text = JSON.stringify({
+      messages: [{ role: 'user', content: '"tools":[2]' }],
+      tools: [1],
+      other: [2],
+      deeper: { tools: [2] },
+      last: '"tools":[2]',
+    })
+    expect(valueOf(text, 'tools', '[1]')).toBe('[1]')
+    // [2] ends a top-level value (other's), in a string and deeper down: none is the member.
+    expect(valueOf(text, 'tools', '[2]')).toBe('[1]')
+    expect(valueOf('{"tools":[2],"tools":[1]}', 'tools', '[2]')).toBe('[1]')
+    expect(valueOf('{"tools":[1],"x":"a","tools":[2]}', 'tools', '[2]')).toBe('[2]')
+    expect(valueOf('{"tools" : [2]}', 'tools', '[2]')).toBe('[2]')
+    expect(valueOf('{"tools":[2]', 'tools', '[2]')).toBeUndefined()
   })
 
   test('a scalar value, a missing member, malformed or non-object text give nothing', () => {
@@ -127,6 +148,14 @@ describe('topLevelValueSpan against JSON.parse', () => {
       const parsed = JSON.parse(source) as Record<string, unknown>
       const tools = parsed.tools
       const member = valueOf(source, 'tools')
+      // Expecting a value, the true member's or another one's, changes nothing found.
+      const others = Object.values(parsed).map((other) => JSON.stringify(other) ?? '')
+      const expected = random() < 0.5 ? JSON.stringify(tools) : pick([...others, '[]'])
+      expect({ source, expected, member: valueOf(source, 'tools', expected) }).toEqual({
+        source,
+        expected,
+        member,
+      })
       const container = typeof tools === 'object' && tools !== null
       if (!container) {
         expect({ source, member }).toEqual({ source, member: undefined })

@@ -137,7 +137,9 @@ describe('the ledger', () => {
         messages: [{ role: 'user', content: 'hi' }],
       })
       .withResponse()
-    expect(message.content).toEqual([{ type: 'text', text: 'Hi there.' }])
+    expect(
+      message.content.map((block) => (block.type === 'text' ? block.text : block.type)),
+    ).toEqual(['Hi there.'])
     expect(response.headers.get('x-ccr-provider')).toBe('deepseek')
     expect(response.headers.get('x-ccr-slot')).toBe('default')
     await waitFor(() => rows(router.store)[0], 'the row')
