@@ -205,6 +205,8 @@ export function testRouter(
     customRouter?: LoadedCustomRouter
     store?: string
     now?: () => number
+    /** Off unless asked: a full collection in the test process is nobody's business. */
+    idleCollectMs?: number
   } = {},
 ): {
   url: string
@@ -251,7 +253,7 @@ export function testRouter(
       startedAt: Date.now(),
       isDraining: () => draining.value,
     },
-    { host: '127.0.0.1', port: 0 },
+    { host: '127.0.0.1', port: 0, idleCollectMs: options.idleCollectMs ?? 0 },
   )
   return {
     url: running.url,

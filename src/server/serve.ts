@@ -1,9 +1,12 @@
 import type { Server } from 'bun'
 import { createApp, type AppDeps } from './app.ts'
+import { createIdleCollector } from './idle-collect.ts'
 
 export interface ListenOptions {
   host: string
   port: number
+  /** How often to look for a quiet spell to collect garbage in (`createIdleCollector`); 0: never. */
+  idleCollectMs?: number
 }
 
 export interface RunningServer {
@@ -19,18 +22,38 @@ export interface RunningServer {
 /** Starts the router's HTTP server. Throws the runtime's error (EADDRINUSE, …) unchanged. */
 export function listen(deps: AppDeps, options: ListenOptions): RunningServer {
   const app = createApp(deps)
+  let served = 0
   const server = Bun.serve({
     hostname: options.host,
     port: options.port,
     // Streams from slow models can be silent for minutes; idle connections are never cut.
     idleTimeout: 0,
-    fetch: (request) => app.fetch(request),
+    fetch: (request) => {
+      served++
+      return app.fetch(request)
+    },
   })
+  const idle = createIdleCollector({
+    served: () => served,
+    pending: () => server.pendingRequests,
+    collect: () => {
+      const started = performance.now()
+      Bun.gc(true)
+      deps.log.debug('garbage collected while idle', {
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      })
+    },
+  })
+  const idleCollectMs = options.idleCollectMs ?? 1000
+  const idleTimer = idleCollectMs > 0 ? setInterval(idle.tick, idleCollectMs) : undefined
+  // The timer must not keep a stopped server's process alive.
+  idleTimer?.unref()
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   return {
     server,
     url: `http://${host}:${server.port}`,
     async drain(graceMs) {
+      clearInterval(idleTimer)
       let timer: ReturnType<typeof setTimeout> | undefined
       const timedOut = new Promise<'forced'>((resolve) => {
         timer = setTimeout(() => resolve('forced'), graceMs)
