@@ -3,10 +3,11 @@ import { Database } from 'bun:sqlite'
 import { chmodSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger, type LogRecord } from '../../src/observability/log.ts'
+import { createLogger, silentLogger, type LogRecord } from '../../src/observability/log.ts'
 import { createRedactor } from '../../src/observability/redact.ts'
 import { openStore } from '../../src/store/db.ts'
 import { createLedgerWriter } from '../../src/store/ledger.ts'
+import { waitFor } from '../helpers.ts'
 import { ledgerRow } from '../ledger-rows.ts'
 
 const row = (requestId: string) => ledgerRow({ requestId })
@@ -21,7 +22,7 @@ test('a locked database costs one warning and no rows: they are written once it 
     sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
     redactor: createRedactor(),
   })
-  const writer = createLedgerWriter({ db: store, log, flushIntervalMs: 60_000 })
+  const writer = createLedgerWriter({ db: store, log, flushDelayMs: 60_000 })
 
   // Another process holds the write lock.
   const other = new Database(path)
@@ -58,7 +59,7 @@ test('a read-only store degrades to a warning, never an exception on the request
     sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
     redactor: createRedactor(),
   })
-  const writer = createLedgerWriter({ db: store, log, flushIntervalMs: 60_000, maxPending: 3 })
+  const writer = createLedgerWriter({ db: store, log, flushDelayMs: 60_000, maxPending: 3 })
   for (const id of ['a', 'b', 'c', 'd', 'e']) writer.record(row(id))
   expect(() => writer.flush()).not.toThrow()
   expect(writer.pending).toBe(3)
@@ -66,5 +67,37 @@ test('a read-only store degrades to a warning, never an exception on the request
     'the ledger could not be written; rows are kept and retried',
     'the ledger dropped rows it could not write',
   ])
+  store.close()
+})
+
+test('rows reach the disk on their own a moment after they come; a locked store is tried again', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'ccr-ledger-')), 'ccr.db')
+  const store = openStore(path)
+  store.exec('PRAGMA busy_timeout = 0')
+  const writer = createLedgerWriter({
+    db: store,
+    log: silentLogger,
+    flushDelayMs: 20,
+    retryMs: 20,
+  })
+  const written = () => store.query('SELECT request_id FROM requests ORDER BY id').all()
+  writer.record(row('a'))
+  writer.record(row('b'))
+  // Queued, not written on the request path.
+  expect(writer.pending).toBe(2)
+  await waitFor(() => (writer.pending === 0 ? true : undefined), 'the delayed flush')
+  expect(written()).toEqual([{ request_id: 'a' }, { request_id: 'b' }])
+
+  const other = new Database(path)
+  other.exec('BEGIN IMMEDIATE')
+  writer.record(row('c'))
+  await Bun.sleep(60)
+  expect(writer.pending).toBe(1)
+  other.exec('ROLLBACK')
+  other.close()
+  // Nothing else is recorded: the retry alone writes it.
+  await waitFor(() => (writer.pending === 0 ? true : undefined), 'the retry')
+  expect(written()).toEqual([{ request_id: 'a' }, { request_id: 'b' }, { request_id: 'c' }])
+  writer.close()
   store.close()
 })
