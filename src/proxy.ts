@@ -142,18 +142,19 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       },
       { log, attempts: record.attempts },
     )
-    const stored =
+    const collector =
       caching === undefined || deps.cache === undefined
-        ? response
+        ? undefined
         : storeWhenDone(response, { caching, cache: deps.cache, served, prices: deps.prices })
-    const tapped = tapResponse(stored, {
+    const tapped = tapResponse(response, {
       startedAt,
       ...(events === undefined ? {} : { events }),
-      // The maker's own report of the end holds only for its body as it is, not a wrapped one.
-      ...(ending === undefined || stored !== response ? {} : { ending }),
-      ...(observed === undefined || stored !== response ? {} : { observed }),
+      ...(ending === undefined ? {} : { ending }),
+      ...(observed === undefined ? {} : { observed }),
+      ...(collector === undefined ? {} : { collector }),
       onDone: finisher({ record, served, sessionId: facts.sessionId, deps, log }),
     })
+    if (caching !== undefined && deps.cache !== undefined) tapped.headers.set('x-ccr-cache', 'miss')
     explain(tapped.headers, decision, {
       provider: served.provider.name,
       model: served.model,

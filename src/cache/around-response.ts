@@ -1,11 +1,12 @@
 import type { ActiveConfig } from '../config/active.ts'
+import type { BodyCollector } from '../observability/body-observation.ts'
 import type { Logger } from '../observability/log.ts'
 import type { Prices } from '../pricing/prices.ts'
 import type { MessagesRequest } from '../protocol/messages.ts'
 import type { Candidate, RouteDecision } from '../router/route.ts'
 import { cacheKey } from './cache-key.ts'
 import { isCacheable, settingsFor } from './cacheable.ts'
-import { collectMessage } from './collect-message.ts'
+import { createCollector } from './collect-message.ts'
 import { replayResponse } from './replay.ts'
 import type { CachedAnswer, ResponseCache } from './response-cache.ts'
 
@@ -49,13 +50,17 @@ export function replayHit(hit: CachedAnswer, options: { stream: boolean; log: Lo
   return response
 }
 
-/** The provider's response, with its complete answer stored in the cache when it ends well. */
+/**
+ * What stores the provider's complete answer in the cache once it has ended well, fed by the
+ * usage tap as the bytes pass (undefined for an answer that is not 2xx: nothing to store).
+ */
 export function storeWhenDone(
   response: Response,
   options: { caching: Caching; cache: ResponseCache; served: Candidate; prices: Prices },
-): Response {
+): BodyCollector | undefined {
+  if (response.status < 200 || response.status >= 300 || response.body === null) return undefined
   const { caching, served } = options
-  const collected = collectMessage(response, {
+  return createCollector(response.headers.get('content-type') ?? '', {
     maxBytes: caching.maxBytes,
     onMessage: (message) => {
       const usage = message.usage
@@ -76,6 +81,4 @@ export function storeWhenDone(
       })
     },
   })
-  collected.headers.set('x-ccr-cache', 'miss')
-  return collected
 }

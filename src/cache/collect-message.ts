@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser'
-import { isRecord } from '../observability/body-observation.ts'
+import { isRecord, type BodyCollector } from '../observability/body-observation.ts'
 import type { Message } from '../protocol/events.ts'
 
 export interface CollectOptions {
@@ -19,84 +19,46 @@ interface Assembler {
 }
 
 /**
- * The same response, with its answer collected for the cache on the way to the client: the
- * bytes pass chunk for chunk, each handed on before it is looked at, and `onMessage` hears the
- * complete Anthropic message, rebuilt from the SSE events (as the official SDK accumulates
- * them) or parsed from a JSON body. Only a 2xx answer that ended properly is reported: an error
- * status, an `error` event, a stream without `message_stop`, a broken or cancelled body, a body
- * over `maxBytes`, or anything the assembler cannot rebuild exactly is not.
- *
- * Like the usage tap, the body is a pull-based stream over the original's reader: one upstream
- * read per client read keeps backpressure exact, and the client's cancel cancels the upstream.
+ * Collects a response's answer for the cache while the usage tap passes its bytes on, so the
+ * body goes through one stream stage, not two: `onMessage` hears the complete Anthropic
+ * message, rebuilt from the SSE events (as the official SDK accumulates them) or parsed from a
+ * JSON body. Only an answer that ended properly is reported: not a stream without
+ * `message_stop`, an `error` event, a broken or cancelled body, a body over `maxBytes`, or
+ * anything the assembler cannot rebuild exactly. Give it 2xx answers only.
  *
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
-export function collectMessage(response: Response, options: CollectOptions): Response {
-  // A copy, because the caller adds its own headers to the response it gets back.
-  const init = {
-    status: response.status,
-    statusText: response.statusText,
-    headers: new Headers(response.headers),
-  }
-  const source = response.body
-  const success = response.status >= 200 && response.status < 300
-  if (!success || source === null) return new Response(source, init)
-
-  const contentType = init.headers.get('content-type')?.toLowerCase() ?? ''
-  const assembler = contentType.includes('text/event-stream')
+export function createCollector(contentType: string, options: CollectOptions): BodyCollector {
+  const assembler = contentType.toLowerCase().includes('text/event-stream')
     ? createSseAssembler()
     : createJsonAssembler()
-  const reader = source.getReader()
   let collecting = true
   let bytesSeen = 0
-
-  const finish = () => {
-    if (!collecting) return
-    collecting = false
-    try {
-      const message = assembler.end()
-      if (message !== undefined) options.onMessage(message)
-    } catch {
-      // The answer has reached the client; the cache simply does not get it.
-    }
-  }
-
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const next = await reader.read().catch((error: unknown) => ({ failure: error }))
-        if ('failure' in next) {
-          collecting = false
-          controller.error(next.failure)
-          return
-        }
-        if (next.done) {
-          controller.close()
-          finish()
-          return
-        }
-        controller.enqueue(next.value)
-        if (!collecting) return
-        bytesSeen += next.value.byteLength
-        if (bytesSeen > options.maxBytes) {
-          collecting = false
-          return
-        }
-        try {
-          assembler.feed(next.value)
-        } catch {
-          collecting = false
-        }
-      },
-      async cancel(reason) {
+  return {
+    observe(bytes) {
+      if (!collecting) return
+      bytesSeen += bytes.byteLength
+      if (bytesSeen > options.maxBytes) {
         collecting = false
-        await reader.cancel(reason)
-      },
+        return
+      }
+      try {
+        assembler.feed(bytes)
+      } catch {
+        collecting = false
+      }
     },
-    // No read-ahead: the upstream is read exactly as fast as the client reads.
-    { highWaterMark: 0 },
-  )
-  return new Response(body, init)
+    end(ended) {
+      if (!collecting || !ended) return
+      collecting = false
+      try {
+        const message = assembler.end()
+        if (message !== undefined) options.onMessage(message)
+      } catch {
+        // The answer has reached the client; the cache simply does not get it.
+      }
+    },
+  }
 }
 
 /** A JSON body: kept (it is within `maxBytes`) and parsed once it has ended. */

@@ -40,6 +40,17 @@ export interface BodyObserver {
   end(): BodyObservation
 }
 
+/**
+ * What the usage tap feeds besides its own observer (`TapOptions.collector`, the response
+ * cache): the body's bytes as they go to the client, then whether the body reached its end.
+ * Never throws.
+ */
+export interface BodyCollector {
+  observe(bytes: Uint8Array): void
+  /** Once: `ended` is false for a body that broke off or that the client cancelled. */
+  end(ended: boolean): void
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -1,6 +1,12 @@
 import { messageOf } from '../lib/errors.ts'
 import { encodeEvent } from '../protocol/sse.ts'
-import type { BodyObservation, BodyObserver, ErrorSummary, TokenUsage } from './body-observation.ts'
+import type {
+  BodyCollector,
+  BodyObservation,
+  BodyObserver,
+  ErrorSummary,
+  TokenUsage,
+} from './body-observation.ts'
 import { createJsonObserver } from './json-observer.ts'
 import { createSseObserver, type EventObserver, type SseObserver } from './sse-observer.ts'
 import type { EndingRelay, StreamEnding } from './stream-ending.ts'
@@ -64,6 +70,12 @@ export interface TapOptions {
    * passed on as it is, and this is the verdict once it is handed to the server.
    */
   observed?: BodyObservation
+  /**
+   * Fed the same bytes as they pass, then told whether the body reached its end (the response
+   * cache). With a collector the bytes are always read here: `ending` and `observed` then
+   * only describe the body, and do not spare the stream stage.
+   */
+  collector?: BodyCollector
   now?: () => number
 }
 
@@ -81,7 +93,8 @@ export interface TapOptions {
 export function tapResponse(response: Response, options: TapOptions): Response {
   const now = options.now ?? (() => performance.now())
   const status = response.status
-  if (options.observed !== undefined) {
+  const { collector } = options
+  if (options.observed !== undefined && collector === undefined) {
     const at = now()
     const observation = options.observed
     const summary = summarize({
@@ -119,6 +132,7 @@ export function tapResponse(response: Response, options: TapOptions): Response {
       options.onDone,
       summarize({ status, streamed, ending, observation, firstByteAt, now, options }),
     )
+    collector?.end(ending.kind === 'ended')
   }
 
   const source = response.body
@@ -126,7 +140,12 @@ export function tapResponse(response: Response, options: TapOptions): Response {
     finish({ kind: 'ended' })
     return new Response(null, init)
   }
-  if (sse !== undefined && options.events !== undefined && options.ending !== undefined) {
+  if (
+    sse !== undefined &&
+    options.events !== undefined &&
+    options.ending !== undefined &&
+    collector === undefined
+  ) {
     options.ending.listen((ending, at) => {
       firstByteAt = at
       finish(ending)
@@ -174,6 +193,7 @@ export function tapResponse(response: Response, options: TapOptions): Response {
         const bytes = next.value
         if (firstByteAt === undefined && bytes.byteLength > 0) firstByteAt = now()
         controller.enqueue(bytes)
+        collector?.observe(bytes)
         if (!observing) return
         try {
           observer.observe(bytes)

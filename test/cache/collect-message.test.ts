@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
-import { collectMessage, type CollectOptions } from '../../src/cache/collect-message.ts'
+import { createCollector, type CollectOptions } from '../../src/cache/collect-message.ts'
+import { tapResponse } from '../../src/observability/usage-tap.ts'
 import type { Message, StreamEvent } from '../../src/protocol/events.ts'
 import { fixtureText, sse } from '../helpers.ts'
 
@@ -50,7 +51,7 @@ function pieces(text: string, options: { pieceSize?: number; ending?: Ending } =
   return { body, cancelled, silent, pulls: () => pulls }
 }
 
-/** `text` behind `collectMessage`, with the messages `onMessage` received. */
+/** `text` through the usage tap with a collector, as the router sends a cache miss; with the messages `onMessage` received. */
 function collected(
   text: string,
   options: {
@@ -67,10 +68,18 @@ function collected(
     headers: options.headers ?? sseHeaders,
   })
   const messages: Message[] = []
-  const response = collectMessage(upstream, {
-    maxBytes: 1_000_000,
-    onMessage: (message) => messages.push(message),
-    ...options.collect,
+  // As `storeWhenDone` does: only a 2xx answer gets a collector.
+  const collector = upstream.ok
+    ? createCollector(upstream.headers.get('content-type') ?? '', {
+        maxBytes: 1_000_000,
+        onMessage: (message) => messages.push(message),
+        ...options.collect,
+      })
+    : undefined
+  const response = tapResponse(upstream, {
+    startedAt: 0,
+    onDone: () => {},
+    ...(collector === undefined ? {} : { collector }),
   })
   return { response, messages, source, upstream }
 }
@@ -344,12 +353,15 @@ describe('what is never collected', () => {
     expect(exact.messages).toHaveLength(1)
   })
 
-  test('an upstream body that breaks: the client sees the failure', async () => {
+  test('an upstream body that breaks: the client gets an error event, the cache nothing', async () => {
     const text = turn1.slice(0, turn1.indexOf('event: message_delta'))
     const { response, messages } = collected(text, {
       ending: { kind: 'error', error: new Error('connection reset') },
     })
-    await expect(response.text()).rejects.toThrow('connection reset')
+    const received = await response.text()
+    expect(received.startsWith(text)).toBe(true)
+    expect(received.slice(text.length)).toContain('connection reset')
+    expect(received.slice(text.length)).toStartWith('event: error')
     expect(messages).toEqual([])
   })
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
-import { collectMessage } from '../../src/cache/collect-message.ts'
+import { createCollector } from '../../src/cache/collect-message.ts'
+import { tapResponse } from '../../src/observability/usage-tap.ts'
 import { replayResponse } from '../../src/cache/replay.ts'
 import type { Message } from '../../src/protocol/events.ts'
 import { fixtureText } from '../helpers.ts'
@@ -99,9 +100,16 @@ describe('a replayed stream', () => {
   test('a recorded Anthropic answer, collected then replayed, reads as it first did', async () => {
     const recorded = fixtureText('print-thinking', '01-main-turn1-stream.response.sse')
     const messages: Message[] = []
-    const passed = collectMessage(
+    const passed = tapResponse(
       new Response(recorded, { headers: { 'content-type': 'text/event-stream' } }),
-      { maxBytes: 1_000_000, onMessage: (message) => messages.push(message) },
+      {
+        startedAt: 0,
+        onDone: () => {},
+        collector: createCollector('text/event-stream', {
+          maxBytes: 1_000_000,
+          onMessage: (message) => messages.push(message),
+        }),
+      },
     )
     await passed.text()
     const collected = messages[0]

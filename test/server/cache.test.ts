@@ -35,12 +35,22 @@ function cacheRows(store: { query: (sql: string) => { all: () => unknown[] } }) 
   }[]
 }
 
+/** A provider that answers "Four." for 1 000 input and 100 output tokens. */
+const answersFour = () =>
+  fakeOpenAI(() => ({ text: 'Four.', usage: { prompt_tokens: 1000, completion_tokens: 100 } }))
+
+/** Resolves once the cache holds an answer: stored when the response is done, off its path. */
+const cachedAnswer = (store: { query: (sql: string) => { get: () => unknown } }) =>
+  waitFor(
+    () =>
+      (store.query('SELECT COUNT(*) AS n FROM response_cache').get() as { n: number }).n ||
+      undefined,
+    'the cached answer',
+  )
+
 describe('the response cache', () => {
   test('a repeated streaming request is replayed from the cache: no upstream call, the SDK reads it, the ledger marks it', async () => {
-    using upstream = fakeOpenAI(() => ({
-      text: 'Four.',
-      usage: { prompt_tokens: 1000, completion_tokens: 100 },
-    }))
+    using upstream = answersFour()
     await using router = testRouter(config(upstream.url, { enabled: true }))
     const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
 
@@ -48,13 +58,7 @@ describe('the response cache', () => {
     expect(first.response.headers.get('x-ccr-cache')).toBe('miss')
     const original = await first.data.finalMessage()
     await waitFor(() => (cacheRows(router.store).length === 1 ? true : undefined), 'the first row')
-    // The answer is stored once the response is done, off the request path.
-    await waitFor(
-      () =>
-        (router.store.query('SELECT COUNT(*) AS n FROM response_cache').get() as { n: number }).n ||
-        undefined,
-      'the cached answer',
-    )
+    await cachedAnswer(router.store)
 
     const second = await client.messages.stream(question).withResponse()
     expect(second.response.headers.get('x-ccr-cache')).toBe('hit')
@@ -75,6 +79,30 @@ describe('the response cache', () => {
       { cache_hit: 1, saved_usd: expect.closeTo(0.0028, 10), cost_usd: 0, provider: 'paid' },
       { cache_hit: 1, saved_usd: expect.closeTo(0.0028, 10), cost_usd: 0, provider: 'paid' },
     ])
+  })
+
+  test('a translated answer that was not streamed is stored too, and replays as a stream', async () => {
+    using upstream = answersFour()
+    await using router = testRouter(config(upstream.url, { enabled: true }))
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
+    const first = await client.messages.create({ ...question, stream: false }).withResponse()
+    expect(first.response.headers.get('x-ccr-cache')).toBe('miss')
+    await cachedAnswer(router.store)
+    const second = await client.messages.stream(question).withResponse()
+    expect(second.response.headers.get('x-ccr-cache')).toBe('hit')
+    const replayed = await second.data.finalMessage()
+    expect(JSON.parse(JSON.stringify(replayed.content))).toEqual(
+      JSON.parse(JSON.stringify(first.data.content)),
+    )
+    expect(upstream.seen).toHaveLength(1)
+    await waitFor(() => (cacheRows(router.store).length === 2 ? true : undefined), 'two rows')
+    // The miss was recorded with its usage while its bytes were collected.
+    expect(cacheRows(router.store)[0]).toEqual({
+      cache_hit: 0,
+      saved_usd: null,
+      cost_usd: expect.closeTo(0.0028, 10),
+      provider: 'paid',
+    })
   })
 
   test('sampled requests, errors and truncated streams are never cached', async () => {
