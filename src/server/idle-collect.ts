@@ -9,7 +9,7 @@
  * about 10 ms; a request that arrives during it waits that long, once per quiet spell.
  */
 export function createIdleCollector(options: {
-  /** Requests received so far. */
+  /** API requests received so far. */
   served: () => number
   /** Requests whose answers have not ended. */
   pending: () => number

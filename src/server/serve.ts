@@ -29,7 +29,8 @@ export function listen(deps: AppDeps, options: ListenOptions): RunningServer {
     // Streams from slow models can be silent for minutes; idle connections are never cut.
     idleTimeout: 0,
     fetch: (request) => {
-      served++
+      // API calls only: a `/health` probe every few seconds leaves nothing worth a collection.
+      if (request.method === 'POST') served++
       return app.fetch(request)
     },
   })
