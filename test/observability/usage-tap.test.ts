@@ -406,33 +406,29 @@ describe('JSON responses', () => {
       body: unknown
     }
 
+  /** The recorded non-streaming answer, and what its summary says whoever reads it. */
+  const fallback = () =>
+    recordedJson('print-nonstream-fallback', '02-main-turn1-nonstream.response.json')
+  const fallbackSummary = {
+    status: 200,
+    streamed: false,
+    complete: true,
+    usage: { ...turn1Usage, output_tokens: 43 },
+    stopReason: 'tool_use',
+    model: 'claude-opus-5-5',
+  }
+
   test('a message (the non-streaming fallback): usage, stop reason, complete', async () => {
-    const recorded = recordedJson(
-      'print-nonstream-fallback',
-      '02-main-turn1-nonstream.response.json',
-    )
-    const text = JSON.stringify(recorded.body)
+    const text = JSON.stringify(fallback().body)
     const { response, summaries } = tapped(text, { headers: jsonHeaders, pieceSize: 64 })
     expect(await response.text()).toBe(text)
     expect(summaries).toEqual([
-      {
-        status: 200,
-        streamed: false,
-        complete: true,
-        usage: { ...turn1Usage, output_tokens: 43 },
-        stopReason: 'tool_use',
-        model: 'claude-opus-5-5',
-        firstByteMs: 10,
-        totalMs: 10 * (pieceCount(text, 64) + 1),
-      },
+      { ...fallbackSummary, firstByteMs: 10, totalMs: 10 * (pieceCount(text, 64) + 1) },
     ])
   })
 
   test('a message its maker observed already: the same response, the same summary, no read', async () => {
-    const recorded = recordedJson(
-      'print-nonstream-fallback',
-      '02-main-turn1-nonstream.response.json',
-    )
+    const recorded = fallback()
     const response = Response.json(recorded.body)
     const summaries: ResponseSummary[] = []
     const tapped = tapResponse(response, {
@@ -444,18 +440,7 @@ describe('JSON responses', () => {
     // Passed on as it is: the caller adds its headers to the response the client gets.
     expect(tapped).toBe(response)
     expect(tapped.bodyUsed).toBe(false)
-    expect(summaries).toEqual([
-      {
-        status: 200,
-        streamed: false,
-        complete: true,
-        usage: { ...turn1Usage, output_tokens: 43 },
-        stopReason: 'tool_use',
-        model: 'claude-opus-5-5',
-        firstByteMs: 7,
-        totalMs: 7,
-      },
-    ])
+    expect(summaries).toEqual([{ ...fallbackSummary, firstByteMs: 7, totalMs: 7 }])
     expect(await tapped.json()).toEqual(recorded.body)
   })
 

@@ -56,6 +56,16 @@ function listPrice(
   return price.total_price
 }
 
+/** One OpenAI-compatible provider, DeepSeek's shape, serving every request. */
+function deepseekConfig(url: string) {
+  return {
+    Providers: [
+      { name: 'deepseek', api_base_url: `${url}/v1/chat/completions`, models: ['deepseek-chat'] },
+    ],
+    Router: { default: 'deepseek,deepseek-chat' },
+  }
+}
+
 describe('the ledger', () => {
   test('an OpenAI-shaped stream: the row holds what the provider reported, priced from the table', async () => {
     using upstream = fakeOpenAI(() => ({
@@ -63,16 +73,7 @@ describe('the ledger', () => {
       reasoning: 'Greet.',
       usage: { prompt_tokens: 2000, completion_tokens: 50, cached_tokens: 1500 },
     }))
-    await using router = testRouter({
-      Providers: [
-        {
-          name: 'deepseek',
-          api_base_url: `${upstream.url}/v1/chat/completions`,
-          models: ['deepseek-chat'],
-        },
-      ],
-      Router: { default: 'deepseek,deepseek-chat' },
-    })
+    await using router = testRouter(deepseekConfig(upstream.url))
     const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
     const { response } = await client.messages
       .stream(
@@ -119,16 +120,7 @@ describe('the ledger', () => {
       text: 'Hi there.',
       usage: { prompt_tokens: 1200, completion_tokens: 30, cached_tokens: 200 },
     }))
-    await using router = testRouter({
-      Providers: [
-        {
-          name: 'deepseek',
-          api_base_url: `${upstream.url}/v1/chat/completions`,
-          models: ['deepseek-chat'],
-        },
-      ],
-      Router: { default: 'deepseek,deepseek-chat' },
-    })
+    await using router = testRouter(deepseekConfig(upstream.url))
     const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
     const { data: message, response } = await client.messages
       .create({
