@@ -123,11 +123,12 @@ export function tapResponse(response: Response, options: TapOptions): Response {
 
   let firstByteAt: number | undefined
   let finished = false
-  let observing = true
+  // A body its maker has read already is not read again.
+  let observing = options.observed === undefined
   const finish = (ending: StreamEnding, observed?: BodyObservation) => {
     if (finished) return
     finished = true
-    const observation = observed ?? observer.end()
+    const observation = observed ?? options.observed ?? observer.end()
     report(
       options.onDone,
       summarize({ status, streamed, ending, observation, firstByteAt, now, options }),

@@ -51,15 +51,15 @@ export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
   const span = topLevelValueSpan(body, 'tools', recent?.source)
   if (span === undefined) return parseBody(MessagesRequest, decoder.decode(body))
   const source = body.subarray(span.start, span.end)
-  const isRecent = recent !== undefined && recent.source.equals(source)
-  const key = isRecent && recent !== undefined ? recent.key : Bun.hash(source)
-  const seen = isRecent || remembered.has(key)
-  const found = isRecent ? recent : remembered.get(key)
+  const hit = recent !== undefined && recent.source.equals(source) ? recent : undefined
+  const key = hit?.key ?? Bun.hash(source)
+  const seen = hit !== undefined || remembered.has(key)
+  const found = hit ?? remembered.get(key)
   if (seen) {
     remembered.delete(key)
     remembered.set(key, found)
   }
-  if (found !== undefined && found.source.equals(source)) {
+  if (found !== undefined && (found === hit || found.source.equals(source))) {
     recent = found
     // Parsing around the tools copies the rest into one buffer first: worth it while the
     // tools are a good part of the body, not in a long conversation.
