@@ -89,15 +89,15 @@ export function createLogger(
     warnOnce(key, msg, fields) {
       const time = now()
       const last = warned.get(key)
-      const repeated = last !== undefined && time - last < repeatMs
-      if (!repeated) {
-        // Re-inserted, so the map's first key is always the one warned about longest ago.
-        warned.delete(key)
-        warned.set(key, time)
-        if (warned.size > maxOnceKeys) warned.delete(warned.keys().next().value ?? key)
+      if (last !== undefined && time - last < repeatMs) {
+        debug(msg, { ...fields, repeated: true })
+        return
       }
-      if (repeated) debug(msg, { ...fields, repeated: true })
-      else warn(msg, fields)
+      // Re-inserted, so the map's first key is always the one warned about longest ago.
+      warned.delete(key)
+      warned.set(key, time)
+      if (warned.size > maxOnceKeys) warned.delete(warned.keys().next().value ?? key)
+      warn(msg, fields)
     },
     isEnabled,
     child: (fields) => createLogger(options, { ...bound, ...fields }, warned),

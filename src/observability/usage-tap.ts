@@ -96,17 +96,20 @@ export function tapResponse(response: Response, options: TapOptions): Response {
   const { collector } = options
   if (options.observed !== undefined && collector === undefined) {
     const at = now()
+    const ending = { kind: 'ended' } as const
     const observation = options.observed
-    const summary = summarize({
-      status,
-      streamed: false,
-      ending: { kind: 'ended' },
-      observation,
-      firstByteAt: at,
-      now: () => at,
-      options,
-    })
-    report(options.onDone, summary)
+    report(
+      options.onDone,
+      summarize({
+        status,
+        streamed: false,
+        ending,
+        observation,
+        firstByteAt: at,
+        now: () => at,
+        options,
+      }),
+    )
     return response
   }
   const appendErrorEvent = options.appendErrorEvent ?? true
