@@ -8,45 +8,82 @@ const openBracket = 0x5b
 const closeBracket = 0x5d
 const encoder = new TextEncoder()
 
+/** A member looked for by `topLevelValueSpans`, with the value it most likely holds. */
+export interface WantedMember {
+  key: string
+  expected?: Uint8Array | undefined
+}
+
+/** Where a value lies: `bytes.subarray(start, end)`. */
+export interface Span {
+  start: number
+  end: number
+}
+
 /**
  * Where the value of a top-level member lies in a JSON object's UTF-8 bytes, when that value is
  * an object or an array: `bytes.subarray(start, end)` is the value exactly as sent. Undefined
  * when the member is absent, is not an object or array, or the text is not well formed.
- *
- * Made for members near the end (Claude Code writes `tools` after `messages`): it reads from
- * the end backwards, building nothing and jumping from quote to quote (`lastIndexOf`) through
- * strings, so it passes only what follows the member and the member itself, a few
- * microseconds however long the conversation. Brackets inside strings do not count; a key that
- * occurs deeper down (a tool schema's own `"tools"`) is not the top-level one. Bytes rather
- * than text: in UTF-8 no byte of a multi-byte character is a quote, a backslash or a bracket,
- * and the request is then never decoded whole.
- *
- * `expected` is the value the member most likely holds (the tools of the last request): when a
- * top-level value ends with it, `"key":` just before, its span is returned without jumping
- * through its strings one by one.
  */
 export function topLevelValueSpan(
   text: Uint8Array,
   key: string,
   expected?: Uint8Array,
-): { start: number; end: number } | undefined {
-  const wanted = encoder.encode(JSON.stringify(key))
-  const view =
-    expected === undefined ? undefined : Buffer.from(text.buffer, text.byteOffset, text.length)
+): Span | undefined {
+  return topLevelValueSpans(text, [{ key, expected }])[0]
+}
+
+/**
+ * `topLevelValueSpan` for several members in one reading, each span at its member's index.
+ *
+ * Made for members near the end (Claude Code writes `system` and `tools` after `messages`): it
+ * reads from the end backwards, building nothing and jumping from quote to quote
+ * (`lastIndexOf`) through strings, and stops once every member is found, or at `stopAt`'s
+ * member (what precedes it is not looked for), so it passes only what follows the members and
+ * the members themselves: a few microseconds however long the conversation. Brackets inside
+ * strings do not count; a key that occurs deeper down (a tool schema's own `"tools"`) is not
+ * the top-level one. Bytes rather than text: in UTF-8 no byte of a multi-byte character is a
+ * quote, a backslash or a bracket, and the request is then never decoded whole.
+ *
+ * A member's `expected` value is the value it most likely holds (the tools of the last
+ * request): when a top-level value ends with it, `"key":` just before, its span is taken
+ * without jumping through its strings one by one.
+ */
+export function topLevelValueSpans(
+  text: Uint8Array,
+  wanted: readonly WantedMember[],
+  stopAt?: string,
+): (Span | undefined)[] {
+  const keys = wanted.map((member) => encoder.encode(JSON.stringify(member.key)))
+  const stop = stopAt === undefined ? undefined : encoder.encode(JSON.stringify(stopAt))
+  const spans: (Span | undefined)[] = wanted.map(() => undefined)
+  const done = wanted.map(() => false)
+  let left = wanted.length
+  const view = Buffer.from(text.buffer, text.byteOffset, text.length)
+  const none = () => wanted.map(() => undefined)
   let depth = 0
   // At depth 1, read backwards: a value (its span, when an object or array), then `:`, then
   // its key, then `,` or the opening `{`.
   let valueStart = -1
   let valueEnd = -1
   let keyDue = false
-  for (let index = text.length - 1; index >= 0; index--) {
+  for (let index = text.length - 1; index >= 0 && left > 0; index--) {
     const code = text[index] ?? 0
     if (code === quote) {
       const open = openingQuote(text, index)
-      if (open < 0) return undefined
+      if (open < 0) return none()
       if (depth === 1 && keyDue) {
-        const isWanted = index - open + 1 === wanted.length && startsWith(text, wanted, open)
-        if (isWanted) return valueStart < 0 ? undefined : { start: valueStart, end: valueEnd }
+        const length = index - open + 1
+        if (stop !== undefined && length === stop.length && startsWith(text, stop, open))
+          return spans
+        const found = keys.findIndex(
+          (key, at) => !done[at] && length === key.length && startsWith(text, key, open),
+        )
+        if (found >= 0) {
+          done[found] = true
+          left--
+          if (valueStart >= 0) spans[found] = { start: valueStart, end: valueEnd }
+        }
         keyDue = false
       }
       index = open
@@ -54,15 +91,34 @@ export function topLevelValueSpan(
       depth++
       if (depth === 2) {
         valueEnd = index + 1
-        const start = valueEnd - (expected?.length ?? 0)
-        if (view !== undefined && expected !== undefined && isMember(view, wanted, expected, start))
-          return { start, end: valueEnd }
+        const found = wanted.findIndex(
+          ({ expected }, at) =>
+            !done[at] &&
+            expected !== undefined &&
+            isMember(view, keys[at] ?? text, expected, valueEnd - expected.length),
+        )
+        const expected = wanted[found]?.expected
+        const key = keys[found]
+        if (expected !== undefined && key !== undefined) {
+          // That member whole: go on before its key, at depth 1 again.
+          const start = valueEnd - expected.length
+          spans[found] = { start, end: valueEnd }
+          done[found] = true
+          left--
+          index = start - key.length - 1
+          depth = 1
+          valueStart = -1
+          valueEnd = -1
+          keyDue = false
+          continue
+        }
       }
-      if (depth === 1 && code !== closeBrace) return undefined
+      if (depth === 1 && code !== closeBrace) return none()
     } else if (code === openBrace || code === openBracket) {
       depth--
       if (depth === 1) valueStart = index
-      if (depth === 0) return undefined
+      // The object's opening brace: every member has been read.
+      if (depth === 0) return code === openBrace ? spans : none()
     } else if (depth === 1 && code === colon) {
       keyDue = true
     } else if (depth === 1 && code === comma) {
@@ -71,7 +127,7 @@ export function topLevelValueSpan(
       keyDue = false
     }
   }
-  return undefined
+  return left === 0 ? spans : none()
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CountTokensRequest, Tool } from '../protocol/messages.ts'
-import { isRememberedToolList } from '../protocol/parse-request.ts'
+import { isRemembered } from '../protocol/parse-request.ts'
 import type { TokenCounter } from './counter.ts'
 
 /** Claude's cost of an image of the usual size, since the pixels are not decoded here. */
@@ -17,26 +17,40 @@ export function estimateInputTokens(
   request: Pick<CountTokensRequest, 'system' | 'messages' | 'tools'>,
   counter: TokenCounter,
 ): number {
+  const system = request.system
   let total = 0
-  if (typeof request.system === 'string') total += counter.count(request.system)
-  else for (const block of request.system ?? []) total += blockTokens(block, counter)
+  if (typeof system === 'string') total += counter.count(system)
+  else if (system !== undefined) total += tokensOnce(system, () => blocksTokens(system, counter))
   for (const message of request.messages) {
     total += messageOverhead
     if (typeof message.content === 'string') total += counter.count(message.content)
-    else for (const block of message.content) total += blockTokens(block, counter)
+    else total += blocksTokens(message.content, counter)
   }
   const tools = request.tools ?? []
-  if (!isRememberedToolList(tools)) return total + toolTokens(tools, counter)
-  let remembered = rememberedToolTokens.get(tools)
-  if (remembered === undefined) {
-    remembered = toolTokens(tools, counter)
-    rememberedToolTokens.set(tools, remembered)
-  }
-  return total + remembered
+  return total + tokensOnce(tools, () => toolTokens(tools, counter))
 }
 
-/** Token counts of the tool lists the request parser remembered (frozen, known by identity). */
-const rememberedToolTokens = new WeakMap<readonly Tool[], number>()
+/**
+ * A value's tokens, counted once when the request parser remembered it (Claude Code's tools
+ * and system prompt: the same frozen object for the same text on every request).
+ */
+function tokensOnce(value: object, count: () => number): number {
+  if (!isRemembered(value)) return count()
+  let tokens = rememberedTokens.get(value)
+  if (tokens === undefined) {
+    tokens = count()
+    rememberedTokens.set(value, tokens)
+  }
+  return tokens
+}
+
+const rememberedTokens = new WeakMap<object, number>()
+
+function blocksTokens(blocks: readonly Record<string, unknown>[], counter: TokenCounter): number {
+  let total = 0
+  for (const block of blocks) total += blockTokens(block, counter)
+  return total
+}
 
 function toolTokens(tools: readonly Tool[], counter: TokenCounter): number {
   let total = 0

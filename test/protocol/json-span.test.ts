@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { topLevelValueSpan } from '../../src/protocol/json-span.ts'
+import { topLevelValueSpan, topLevelValueSpans } from '../../src/protocol/json-span.ts'
 import { recordedRequestBodies } from '../helpers.ts'
 
 const encoder = new TextEncoder()
@@ -98,59 +98,15 @@ describe('topLevelValueSpan', () => {
 
 describe('topLevelValueSpan against JSON.parse', () => {
   test('on 2 000 generated documents it finds exactly the member JSON.parse keeps', () => {
-    // A small seeded generator (mulberry32), so a failure is the same document every run.
-    let seed = 0x5eed
-    const random = () => {
-      seed = (seed + 0x6d2b79f5) | 0
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
-    const tricky = [
-      '"',
-      '\\',
-      '\\"',
-      '{',
-      '}',
-      '[',
-      ']',
-      ':',
-      ',',
-      '"tools":[',
-      'é',
-      '🤖',
-      '\n',
-      ' ',
-    ]
-    const text = () =>
-      Array.from({ length: Math.floor(random() * 6) }, () =>
-        random() < 0.5 ? pick(tricky) : 'word',
-      ).join('')
-    const value = (depth: number): unknown => {
-      const roll = random()
-      if (depth > 3 || roll < 0.3) return pick([text(), 42, -1.5e3, true, false, null])
-      if (roll < 0.65)
-        return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1))
-      const object: Record<string, unknown> = {}
-      for (let index = Math.floor(random() * 4); index > 0; index--)
-        object[pick(['tools', 'system', text(), 'input_schema'])] = value(depth + 1)
-      return object
-    }
-    const spaced = (json: string) =>
-      random() < 0.3 ? JSON.stringify(JSON.parse(json), null, 2) : json
     let found = 0
-    for (let round = 0; round < 2000; round++) {
-      const document: Record<string, unknown> = {}
-      for (let index = Math.floor(random() * 5); index > 0; index--)
-        document[pick(['tools', 'messages', 'system', 'model', text()])] = value(0)
-      const source = spaced(JSON.stringify(document))
+    for (const { source, random } of generatedDocuments(2000)) {
       const parsed = JSON.parse(source) as Record<string, unknown>
       const tools = parsed.tools
       const member = valueOf(source, 'tools')
       // Expecting a value, the true member's or another one's, changes nothing found.
       const others = Object.values(parsed).map((other) => JSON.stringify(other) ?? '')
-      const expected = random() < 0.5 ? JSON.stringify(tools) : pick([...others, '[]'])
+      const pickOne = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+      const expected = random() < 0.5 ? JSON.stringify(tools) : pickOne([...others, '[]'])
       expect({ source, expected, member: valueOf(source, 'tools', expected) }).toEqual({
         source,
         expected,
@@ -167,4 +123,81 @@ describe('topLevelValueSpan against JSON.parse', () => {
     }
     expect(found).toBeGreaterThan(200)
   })
+
+  test('several members at once, up to messages: each exactly as JSON.parse keeps it', () => {
+    let found = 0
+    for (const { source, random } of generatedDocuments(2000)) {
+      const parsed = JSON.parse(source) as Record<string, unknown>
+      const keys = Object.keys(parsed)
+      const bytes = encoder.encode(source)
+      const wanted = ['tools', 'system'].map((key) => ({
+        key,
+        // The true value, another member's, or none: what is found must not depend on it.
+        expected: [JSON.stringify(parsed[key]), JSON.stringify(parsed.model), undefined][
+          Math.floor(random() * 3)
+        ],
+      }))
+      const spans = topLevelValueSpans(
+        bytes,
+        wanted.map(({ key, expected }) => ({
+          key,
+          expected: expected === undefined ? undefined : encoder.encode(expected),
+        })),
+        'messages',
+      )
+      for (const [index, { key }] of wanted.entries()) {
+        const value = parsed[key]
+        const afterMessages = keys.indexOf(key) > keys.indexOf('messages')
+        const span = spans[index]
+        const text =
+          span === undefined ? undefined : decoder.decode(bytes.subarray(span.start, span.end))
+        if (typeof value !== 'object' || value === null || !afterMessages) {
+          expect({ source, key, text }).toEqual({ source, key, text: undefined })
+          continue
+        }
+        found++
+        expect({ source, key, value: JSON.parse(text ?? 'null') as unknown }).toEqual({
+          source,
+          key,
+          value,
+        })
+      }
+    }
+    expect(found).toBeGreaterThan(300)
+  })
 })
+
+/** Random JSON documents of a few members, with every character that trips a scanner. */
+function* generatedDocuments(count: number): Generator<{ source: string; random: () => number }> {
+  // A small seeded generator (mulberry32), so a failure is the same document every run.
+  let seed = 0x5eed
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+  const tricky = ['"', '\\', '\\"', '{', '}', '[', ']', ':', ',', '"tools":[', 'é', '🤖', '\n', ' ']
+  const text = () =>
+    Array.from({ length: Math.floor(random() * 6) }, () =>
+      random() < 0.5 ? pick(tricky) : 'word',
+    ).join('')
+  const value = (depth: number): unknown => {
+    const roll = random()
+    if (depth > 3 || roll < 0.3) return pick([text(), 42, -1.5e3, true, false, null])
+    if (roll < 0.65) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1))
+    const object: Record<string, unknown> = {}
+    for (let index = Math.floor(random() * 4); index > 0; index--)
+      object[pick(['tools', 'system', text(), 'input_schema'])] = value(depth + 1)
+    return object
+  }
+  const spaced = (json: string) =>
+    random() < 0.3 ? JSON.stringify(JSON.parse(json), null, 2) : json
+  for (let round = 0; round < count; round++) {
+    const document: Record<string, unknown> = {}
+    for (let index = Math.floor(random() * 5); index > 0; index--)
+      document[pick(['tools', 'messages', 'system', 'model', text()])] = value(0)
+    yield { source: spaced(JSON.stringify(document)), random }
+  }
+}

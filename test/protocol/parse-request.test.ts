@@ -3,7 +3,7 @@ import { longContextBody } from '../../bench/bodies.ts'
 import { RouterError } from '../../src/lib/errors.ts'
 import { MessagesRequest, type Tool } from '../../src/protocol/messages.ts'
 import { parseBody } from '../../src/protocol/parse.ts'
-import { isRememberedToolList, parseMessagesRequest } from '../../src/protocol/parse-request.ts'
+import { isRemembered, parseMessagesRequest } from '../../src/protocol/parse-request.ts'
 import { fixtureBody } from '../helpers.ts'
 
 const text = fixtureBody('print-bash', '01-main-turn1-stream.request.json')
@@ -38,7 +38,7 @@ describe('parseMessagesRequest', () => {
     const second = parseMessagesRequest(bytesOf(text))
     const plain = parseBody(MessagesRequest, text)
     expect(toolsOf(second)).toBe(toolsOf(first))
-    expect(isRememberedToolList(toolsOf(second))).toBe(true)
+    expect(isRemembered(toolsOf(second))).toBe(true)
     expect(second).toEqual(plain)
     expect(Object.keys(second)).toEqual(Object.keys(plain))
     expect(JSON.stringify(second)).toBe(JSON.stringify(plain))
@@ -93,8 +93,52 @@ describe('parseMessagesRequest', () => {
     const first = parseMessagesRequest(bytesOf(pretty))
     const second = parseMessagesRequest(bytesOf(pretty))
     expect(toolsOf(second)).not.toBe(toolsOf(first))
-    expect(isRememberedToolList(toolsOf(second))).toBe(false)
+    expect(isRemembered(toolsOf(second))).toBe(false)
     expect(second).toEqual(parseBody(MessagesRequest, text))
+  })
+
+  test('the system prompt is remembered as the tools are: the same frozen blocks', () => {
+    const first = parseMessagesRequest(bytesOf(text))
+    const later = fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json')
+    const parsed = parseMessagesRequest(bytesOf(later))
+    const system = parsed.system
+    if (!Array.isArray(system)) throw new Error('Claude Code sends system blocks')
+    expect(system).toBe(first.system as typeof system)
+    expect(isRemembered(system)).toBe(true)
+    expect(Object.isFrozen(system[0])).toBe(true)
+    expect(parsed).toEqual(parseBody(MessagesRequest, later))
+    expect(Object.keys(parsed)).toEqual(Object.keys(parseBody(MessagesRequest, later)))
+  })
+
+  test('a changed system prompt is parsed afresh; one as a string, or before messages, is not remembered', () => {
+    const first = parseMessagesRequest(bytesOf(text))
+    const changed = JSON.parse(text) as { system: { text: string }[] }
+    const block = changed.system[1]
+    if (block === undefined) throw new Error('the fixture has system blocks')
+    block.text = 'You are a different agent.'
+    const parsed = parseMessagesRequest(bytesOf(JSON.stringify(changed)))
+    expect(parsed.system).not.toBe(first.system as NonNullable<typeof first.system>)
+    expect(parsed).toEqual(parseBody(MessagesRequest, JSON.stringify(changed)))
+
+    const { system: _system, ...rest } = JSON.parse(text) as Record<string, unknown>
+    const asString = JSON.stringify({ ...rest, system: 'Be brief.' })
+    expect(parseMessagesRequest(bytesOf(asString)).system).toBe('Be brief.')
+    const before = JSON.stringify({ system: first.system, ...rest })
+    for (let turn = 0; turn < 2; turn++) {
+      const early = parseMessagesRequest(bytesOf(before))
+      expect(early).toEqual(parseBody(MessagesRequest, before))
+      expect(isRemembered(early.system as object)).toBe(false)
+      // The tools, after messages, are still remembered.
+      expect(early.tools).toBe(first.tools as NonNullable<typeof first.tools>)
+    }
+  })
+
+  test('a bad system prompt is refused by its path, remembered tools or not', () => {
+    parseMessagesRequest(bytesOf(text))
+    const bad = JSON.parse(text) as Record<string, unknown>
+    bad.system = [{ text: 'no type' }]
+    expect(failureOf(JSON.stringify(bad))).toBe(plainFailureOf(JSON.stringify(bad)))
+    expect(failureOf(JSON.stringify(bad))).toStartWith('system')
   })
 
   test('a bad field next to remembered tools is still refused, by its path', () => {

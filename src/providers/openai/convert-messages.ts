@@ -5,6 +5,7 @@ import {
   type ToolResultBlock,
   type WireBlock,
 } from '../../protocol/messages.ts'
+import { isRemembered } from '../../protocol/parse-request.ts'
 import type { ChatMessage, ChatToolCall } from './api.ts'
 import {
   convertDocument,
@@ -13,6 +14,7 @@ import {
   type ContentContext,
   type UserPart,
 } from './convert-content.ts'
+import { recordReports, type WarningCollector } from './conversion-warnings.ts'
 
 /** Claude Code's first system block: a pseudo-header for Anthropic's billing, not a prompt. */
 const billingHeader = 'x-anthropic-billing-header:'
@@ -54,7 +56,7 @@ export function convertMessages(options: ConvertMessagesOptions): ChatMessage[] 
   const { request, report } = options
   const output: ChatMessage[] = []
   const system = convertSystem(request.system, options)
-  if (system !== '') output.push({ role: 'system', content: system })
+  if (system !== undefined) output.push(system)
   const answers = findAnswers(request.messages)
   const answering = new Set<object>([...answers.values()].map((answer) => answer.block))
   for (const [index, message] of request.messages.entries()) {
@@ -64,7 +66,7 @@ export function convertMessages(options: ConvertMessagesOptions): ChatMessage[] 
     switch (message.role) {
       case 'system': {
         const content =
-          typeof message.content === 'string' ? message.content : systemText(blocks, field, options)
+          typeof message.content === 'string' ? message.content : systemText(blocks, field, report)
         if (content.trim() !== '') output.push({ role: 'system', content })
         break
       }
@@ -85,15 +87,59 @@ export function convertMessages(options: ConvertMessagesOptions): ChatMessage[] 
   return output
 }
 
-function convertSystem(system: MessagesRequest['system'], options: ConvertMessagesOptions): string {
-  if (system === undefined || typeof system === 'string') return system ?? ''
-  for (const block of system) options.report.countCacheControl(block)
-  return systemText(system, 'system', options)
+/**
+ * The system prompt as one message, or undefined for none. Claude Code sends the same ~7 KB on
+ * every request of a session: for blocks the request parser remembered (`isRemembered`, the
+ * same frozen list for the same text) the message is made once, with its JSON (see
+ * `rememberedMessageJson`), and what its conversion reported is replayed into this request's.
+ */
+function convertSystem(
+  system: MessagesRequest['system'],
+  options: ConvertMessagesOptions,
+): ChatMessage | undefined {
+  if (system === undefined || typeof system === 'string') return systemMessage(system ?? '')
+  if (!isRemembered(system)) return systemMessage(systemPrompt(system, options.report))
+  let converted = rememberedSystems.get(system)
+  if (converted === undefined) {
+    const recorded = recordReports()
+    const message = systemMessage(systemPrompt(system, recorded.collector))
+    if (message !== undefined) {
+      Object.freeze(message)
+      messageJson.set(message, encoder.encode(JSON.stringify(message)))
+    }
+    converted = { message, reports: recorded.replay }
+    rememberedSystems.set(system, converted)
+  }
+  converted.reports(options.report)
+  return converted.message
+}
+
+const rememberedSystems = new WeakMap<
+  readonly WireBlock[],
+  { message: ChatMessage | undefined; reports: (into: WarningCollector) => void }
+>()
+const messageJson = new WeakMap<ChatMessage, Uint8Array>()
+const encoder = new TextEncoder()
+
+/**
+ * `JSON.stringify(message)` as UTF-8, when the message is a remembered system prompt (frozen, the
+ * same object on every request of a session): the upstream body is assembled around it.
+ */
+export function rememberedMessageJson(message: ChatMessage): Uint8Array | undefined {
+  return messageJson.get(message)
+}
+
+function systemMessage(content: string): ChatMessage | undefined {
+  return content === '' ? undefined : { role: 'system', content }
+}
+
+function systemPrompt(system: readonly WireBlock[], report: WarningCollector): string {
+  for (const block of system) report.countCacheControl(block)
+  return systemText(system, 'system', report)
 }
 
 /** System blocks → one text, joined with blank lines; the billing pseudo-header is left out. */
-function systemText(blocks: WireBlock[], field: string, options: ConvertMessagesOptions): string {
-  const { report } = options
+function systemText(blocks: readonly WireBlock[], field: string, report: WarningCollector): string {
   const texts: string[] = []
   for (const [index, block] of blocks.entries()) {
     const blockField = `${field}[${index}]`

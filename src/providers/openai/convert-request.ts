@@ -4,7 +4,7 @@ import type { MessagesRequest } from '../../protocol/messages.ts'
 import type { ConversionWarning } from '../warnings.ts'
 import type { ChatRequest } from './api.ts'
 import { createWarningCollector, type WarningCollector } from './conversion-warnings.ts'
-import { convertMessages } from './convert-messages.ts'
+import { convertMessages, rememberedMessageJson } from './convert-messages.ts'
 import { convertToolList, loadedToolNames, toolFields } from './convert-tools.ts'
 import { rememberedTools } from './tools-memo.ts'
 import {
@@ -119,26 +119,48 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
 }
 
 /**
- * The converted request as the JSON sent upstream. Remembered tools come with their JSON,
- * already UTF-8: the rest is serialised and encoded around it, rather than serialising the
- * tools again and encoding the whole body (on a Claude Code request the tools are 60% of it).
+ * The converted request as the JSON sent upstream. Remembered tools and a remembered system
+ * prompt come with their JSON, already UTF-8: the rest is serialised and encoded around them,
+ * rather than serialising them again and encoding the whole body (on a Claude Code request they
+ * are three quarters of it). The members then come in another order: model and settings,
+ * `messages`, `tools`.
  */
 export function serializeChatRequest(converted: ConvertedRequest): string | Uint8Array {
   const { body, toolsJson } = converted
-  if (toolsJson === undefined) return JSON.stringify(body)
-  const { tools: _spliced, ...rest } = body
-  const head = JSON.stringify(rest).slice(0, -1)
-  const headBytes = Buffer.byteLength(head)
-  const out = new Uint8Array(headBytes + toolsKey.byteLength + toolsJson.byteLength + 1)
-  encoder.encodeInto(head, out)
-  out.set(toolsKey, headBytes)
-  out.set(toolsJson, headBytes + toolsKey.byteLength)
-  out[out.byteLength - 1] = 0x7d // }
-  return out
+  const [first, ...others] = body.messages
+  const systemJson = first === undefined ? undefined : rememberedMessageJson(first)
+  if (toolsJson === undefined && systemJson === undefined) return JSON.stringify(body)
+  const { tools: _tools, messages: _messages, ...rest } = body
+  const parts: (string | Uint8Array)[] = [`${JSON.stringify(rest).slice(0, -1)},"messages":[`]
+  if (systemJson === undefined) parts.push(JSON.stringify(body.messages).slice(1))
+  else {
+    parts.push(systemJson)
+    parts.push(others.length === 0 ? ']' : `,${JSON.stringify(others).slice(1)}`)
+  }
+  if (toolsJson !== undefined) parts.push(toolsKey, toolsJson)
+  parts.push('}')
+  return concatenated(parts)
 }
 
 const encoder = new TextEncoder()
 const toolsKey = encoder.encode(',"tools":')
+
+/** Text and bytes as one UTF-8 buffer, without encoding the bytes' text again. */
+function concatenated(parts: readonly (string | Uint8Array)[]): Uint8Array {
+  let length = 0
+  for (const part of parts)
+    length += typeof part === 'string' ? Buffer.byteLength(part) : part.length
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const part of parts) {
+    if (typeof part === 'string') at += encoder.encodeInto(part, out.subarray(at)).written
+    else {
+      out.set(part, at)
+      at += part.length
+    }
+  }
+  return out
+}
 
 /** `max_tokens`, capped to the configured limit; OpenAI's reasoning models want the newer name. */
 function maxTokens(

@@ -1,4 +1,4 @@
-import { isRememberedToolList } from '../../protocol/parse-request.ts'
+import { isRemembered } from '../../protocol/parse-request.ts'
 import type { Tool } from '../../protocol/messages.ts'
 import type { ChatTool } from './api.ts'
 import { recordReports, type WarningCollector } from './conversion-warnings.ts'
@@ -19,7 +19,7 @@ const memo = new WeakMap<readonly Tool[], Map<string, Converted>>()
 
 /**
  * Claude Code sends the same tools, about 30 KB of JSON, on every request of a session. For a
- * list the request parser remembered (`isRememberedToolList`: the same frozen object for the
+ * list the request parser remembered (`isRemembered`: the same frozen object for the
  * same text), the conversion and its JSON are made once and reused, which saves converting
  * and serialising 60% of the upstream body on every request; what the conversion reported is
  * replayed into this request's `report`. The conversion depends on the tools and the loaded
@@ -31,7 +31,7 @@ export function rememberedTools(
   loadedTools: ReadonlySet<string>,
   report: WarningCollector,
 ): Converted | undefined {
-  if (!isRememberedToolList(tools)) return undefined
+  if (!isRemembered(tools)) return undefined
   const loaded = loadedTools.size === 0 ? '' : [...loadedTools].sort().join('\n')
   let byLoaded = memo.get(tools)
   if (byLoaded === undefined) {

@@ -57,6 +57,53 @@ describe('the tools memo', () => {
   })
 })
 
+describe('the system prompt memo', () => {
+  test("Claude Code's system prompt becomes one frozen message, sent from its JSON", () => {
+    const plain = convert(parseBody(MessagesRequest, text))
+    const first = convert(parseMessagesRequest(bytesOf(text)))
+    const second = convert(parseMessagesRequest(bytesOf(text)))
+    const message = second.body.messages[0]
+    expect(message?.role).toBe('system')
+    expect(message).toBe(first.body.messages[0] as NonNullable<typeof message>)
+    expect(Object.isFrozen(message)).toBe(true)
+    expect(plain.body.messages[0]).toEqual(message as NonNullable<typeof message>)
+    expect(JSON.parse(sentText(second))).toEqual(JSON.parse(JSON.stringify(plain.body)))
+    // What the conversion reported (the billing header left out, cache markers) every time.
+    expect(second.warnings).toEqual(plain.warnings)
+    expect(second.warnings.map((warning) => warning.field)).toContain('system[0]')
+  })
+
+  test('a system prompt alone, without remembered tools, is still sent whole and right', () => {
+    const { tools: _tools, ...rest } = JSON.parse(text) as Record<string, unknown>
+    const body = JSON.stringify(rest)
+    convert(parseMessagesRequest(bytesOf(body)))
+    const converted = convert(parseMessagesRequest(bytesOf(body)))
+    expect(converted.toolsJson).toBeUndefined()
+    const sent = sentText(converted)
+    expect(JSON.parse(sent)).toEqual(
+      JSON.parse(JSON.stringify(convert(parseBody(MessagesRequest, body)).body)),
+    )
+    const only = JSON.stringify({ ...rest, messages: [] })
+    convert(parseMessagesRequest(bytesOf(only)))
+    const alone = sentText(convert(parseMessagesRequest(bytesOf(only))))
+    expect((JSON.parse(alone) as { messages: unknown[] }).messages).toHaveLength(1)
+  })
+
+  test('a changed system prompt is converted afresh', () => {
+    convert(parseMessagesRequest(bytesOf(text)))
+    const changed = JSON.parse(text) as { system: { text: string }[] }
+    const block = changed.system[2]
+    if (block === undefined) throw new Error('the fixture has three system blocks')
+    block.text = 'Answer in French.'
+    const body = JSON.stringify(changed)
+    const sent = JSON.parse(sentText(convert(parseMessagesRequest(bytesOf(body))))) as {
+      messages: { content: string }[]
+    }
+    expect(sent.messages[0]?.content).toEndWith('Answer in French.')
+    expect(sent).toEqual(JSON.parse(JSON.stringify(convert(parseBody(MessagesRequest, body)).body)))
+  })
+})
+
 function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text)
 }
