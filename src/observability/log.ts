@@ -117,8 +117,18 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 }
 
-/** The JSON-lines form of a record, shared by the file and the non-terminal console. */
+/**
+ * The JSON-lines form of a record, shared by the file and the non-terminal console. The sinks
+ * are handed each record in turn, so the last line is kept for the next sink (`ccr start` in
+ * the foreground writes both): a record is serialised once.
+ */
 export function toJsonLine(record: LogRecord): string {
+  if (record === lastRecord) return lastLine
   const head = { time: new Date(record.time).toISOString(), level: record.level, msg: record.msg }
-  return `${JSON.stringify({ ...head, ...record.fields })}\n`
+  lastLine = `${JSON.stringify({ ...head, ...record.fields })}\n`
+  lastRecord = record
+  return lastLine
 }
+
+let lastRecord: LogRecord | undefined
+let lastLine = ''
