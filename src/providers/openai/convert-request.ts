@@ -220,5 +220,12 @@ function hashedUser(request: MessagesRequest, report: WarningCollector): Pick<Ch
   }
   const userId = metadata.user_id
   if (typeof userId !== 'string' || userId === '') return {}
-  return { user: new Bun.CryptoHasher('sha256').update(userId).digest('hex').slice(0, 32) }
+  // The same id comes on every turn of a session: its hash is kept for the next request.
+  if (userId !== lastUser.id) {
+    const hash = new Bun.CryptoHasher('sha256').update(userId).digest('hex').slice(0, 32)
+    lastUser = { id: userId, hash }
+  }
+  return { user: lastUser.hash }
 }
+
+let lastUser = { id: '', hash: '' }
