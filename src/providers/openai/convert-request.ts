@@ -131,24 +131,61 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
   const systemJson = first === undefined ? undefined : rememberedMessageJson(first)
   if (toolsJson === undefined && systemJson === undefined) return JSON.stringify(body)
   const { tools: _tools, messages: _messages, ...rest } = body
-  // Each JSON text is encoded whole and its brackets cut off as views of the bytes: slicing
-  // the text instead would copy it (~25 KB of UTF-16) before encoding.
-  const parts: Uint8Array[] = [encoder.encode(JSON.stringify(rest)).subarray(0, -1), messagesKey]
-  if (systemJson === undefined)
-    parts.push(encoder.encode(JSON.stringify(body.messages)).subarray(1))
-  else if (others.length === 0) parts.push(systemJson, closeBracket)
-  else parts.push(systemJson, comma, encoder.encode(JSON.stringify(others)).subarray(1))
-  if (toolsJson !== undefined) parts.push(toolsKey, toolsJson)
-  parts.push(closeBrace)
-  return Buffer.concat(parts)
+  const head = JSON.stringify(rest)
+  // With a remembered system prompt first, the messages after it; else all of them.
+  const messages =
+    systemJson === undefined
+      ? JSON.stringify(body.messages)
+      : others.length === 0
+        ? undefined
+        : JSON.stringify(others)
+  const out = new Uint8Array(
+    Buffer.byteLength(head) +
+      messagesKey.length +
+      (messages === undefined ? closeBracket.length : Buffer.byteLength(messages)) +
+      (systemJson === undefined ? 0 : openBracket.length + systemJson.length) +
+      (toolsJson === undefined ? 0 : toolsKey.length + toolsJson.length),
+  )
+  // Written in place, each text encoded once: a closing or opening bracket that must go is
+  // overwritten by what follows it, not sliced off the text (a copy of ~25 KB of UTF-16, or
+  // ~600 KB in a long conversation).
+  let at = 0
+  const text = (value: string) => {
+    at += encoder.encodeInto(value, out.subarray(at)).written
+  }
+  const bytes = (value: Uint8Array) => {
+    out.set(value, at)
+    at += value.length
+  }
+  text(head)
+  at -= 1 // the closing brace
+  bytes(messagesKey)
+  if (systemJson === undefined) text(messages ?? '[]')
+  else {
+    bytes(openBracket)
+    bytes(systemJson)
+    const othersAt = at
+    if (messages === undefined) bytes(closeBracket)
+    else {
+      text(messages)
+      out[othersAt] = comma // their opening bracket: the system message comes before them
+    }
+  }
+  if (toolsJson !== undefined) {
+    bytes(toolsKey)
+    bytes(toolsJson)
+  }
+  bytes(closeBrace)
+  return out
 }
 
 const encoder = new TextEncoder()
-const messagesKey = encoder.encode(',"messages":[')
+const messagesKey = encoder.encode(',"messages":')
 const toolsKey = encoder.encode(',"tools":')
-const comma = encoder.encode(',')
+const openBracket = encoder.encode('[')
 const closeBracket = encoder.encode(']')
 const closeBrace = encoder.encode('}')
+const comma = 0x2c
 
 /** `max_tokens`, capped to the configured limit; OpenAI's reasoning models want the newer name. */
 function maxTokens(
