@@ -30,11 +30,22 @@ export function startFake(core: number | undefined): Promise<Started> {
   return startListener(pinned(core, [process.execPath, script]), { FAKE_PORT: '0' })
 }
 
-/** Starts the bare pass-through proxy in front of `upstream` and waits for its port. */
-export function startBareProxy(upstream: string, core: number | undefined): Promise<Started> {
+/**
+ * Starts the bare pass-through proxy in front of `upstream` and waits for its port; `json`
+ * makes it the JSON floor, run with the runtime settings ccr's router gets.
+ */
+export function startBareProxy(
+  upstream: string,
+  core: number | undefined,
+  options: { json?: boolean } = {},
+): Promise<Started> {
   const script = join(import.meta.dir, 'bare-proxy.ts')
   const env = { BARE_UPSTREAM: upstream, BARE_PORT: '0' }
-  return startListener(pinned(core, [process.execPath, script]), env)
+  const json = { ...routerProcessEnv({}), BARE_JSON: '1' } as Record<string, string>
+  return startListener(
+    pinned(core, [process.execPath, script]),
+    options.json ? { ...env, ...json } : env,
+  )
 }
 
 /** Runs a process that prints `{"port":N}` once it listens, and waits for that line. */

@@ -68,7 +68,12 @@ const sides: Side[] = ['direct', 'bare', 'ccr']
 export async function runWorkload(
   prepared: PreparedWorkload,
   plan: Plan,
-  processes: { fake: { pid: number; url: string }; router: { pid: number }; bare: { pid: number } },
+  processes: {
+    fake: { pid: number; url: string }
+    /** What sits in ccr's place: ccr itself unless named (the JSON floor). */
+    router: { pid: number; name?: string }
+    bare: { pid: number }
+  },
   log: (line: string) => void,
 ): Promise<WorkloadResult> {
   const { workload } = prepared
@@ -99,9 +104,10 @@ export async function runWorkload(
       runs[side].push(await measureSide(load(prepared[side], plan.durationS), contexts[side]))
     }
     const rate = (side: Side) => runs[side].at(-1)?.rps.toFixed(0)
+    const name = processes.router.name ?? 'ccr'
     log(
       `  ${workload.id} #${repeat + 1}: req/s direct ${rate('direct')}, bare ${rate('bare')}, ` +
-        `ccr ${rate('ccr')}; ccr CPU ${runs.ccr.at(-1)?.proxyCpuMsPerRequest?.toFixed(3)} ms/req`,
+        `${name} ${rate('ccr')}; ${name} CPU ${runs.ccr.at(-1)?.proxyCpuMsPerRequest?.toFixed(3)} ms/req`,
     )
   }
   const summary = {

@@ -79,3 +79,38 @@ test('the benchmark suite runs end to end in smoke mode', async () => {
     rmSync(directory, { recursive: true, force: true })
   }
 }, 240_000)
+
+// The JSON floor (a proxy that only parses and re-serialises what it passes), so that the
+// figure the README argues from can always be measured again. No timing is asserted.
+test('the JSON floor runs end to end in smoke mode', async () => {
+  const only = ['nonstream-c1', 'stream-c50']
+  const child = Bun.spawn(
+    [process.execPath, 'bench/floor.ts', '--smoke', `--only=${only.join(',')}`],
+    { cwd: repoRoot, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
+  )
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
+  expect({ exitCode, stderr: exitCode === 0 ? '' : stderr }).toEqual({ exitCode: 0, stderr: '' })
+  const rows = stdout
+    .split('\n')
+    .filter(
+      (line) => line.startsWith('| ') && !line.startsWith('| workload') && !line.includes('---'),
+    )
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    )
+  expect(rows.map((cells) => cells[0])).toEqual(only)
+  for (const cells of rows) {
+    // Every answer through the floor was whole (a stream ended with [DONE]): no errors.
+    expect({ id: cells[0], errors: cells.at(-1) }).toEqual({ id: cells[0], errors: '0' })
+    const [direct, bare, floor] = cells.slice(1, 4).map((cell) => Number.parseFloat(cell))
+    expect([direct, bare, floor].every((value) => isNumber(value) && (value ?? 0) > 0)).toBe(true)
+    if (hasProc) expect(cells[4]).toMatch(/^\d+\.\d{3} \/ \d+\.\d{3}$/)
+  }
+}, 120_000)
