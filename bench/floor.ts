@@ -15,10 +15,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadFixture } from './bodies.ts'
-import { canPin } from './pinning.ts'
 import { prepareWorkload } from './prepare.ts'
 import { startBareProxy, startFake } from './processes.ts'
-import { runWorkload, type Plan } from './run-workload.ts'
+import { planFor, runWorkload } from './run-workload.ts'
 import { workloads } from './workloads.ts'
 
 const { values } = parseArgs({
@@ -32,19 +31,7 @@ const { values } = parseArgs({
 })
 const smoke = values.smoke
 const log = (line: string) => process.stderr.write(`${line}\n`)
-const pin = !smoke && canPin
-if (pin) Bun.spawnSync(['taskset', '-pc', '1', String(process.pid)], { stdout: 'ignore' })
-const plan: Plan = {
-  smoke,
-  repeats: Number(values.repeats ?? (smoke ? 1 : 3)),
-  durationS: Number(values.duration ?? (smoke ? 0.5 : 5)),
-  warmupS: smoke ? 0 : 1,
-  maxConcurrency: smoke ? 4 : Number.POSITIVE_INFINITY,
-  useWrk: Bun.which('wrk') !== null && !smoke,
-  routerCore: pin ? 0 : undefined,
-  generatorCore: pin ? 1 : undefined,
-  settleMs: smoke ? 50 : 300,
-}
+const plan = planFor({ smoke, repeats: values.repeats, duration: values.duration })
 const selected = values.only.split(',').map((id) => {
   const workload = workloads.find((each) => each.id === id)
   if (workload === undefined) throw new Error(`no workload ${id}`)

@@ -1,5 +1,6 @@
 import type { LoadOptions } from './load.ts'
 import { measureSide, type SideContext, type SideRun } from './measure.ts'
+import { canPin } from './pinning.ts'
 import type { PreparedWorkload, Target } from './prepare.ts'
 import { median } from './stats.ts'
 
@@ -16,6 +17,29 @@ export interface Plan {
   routerCore: number | undefined
   generatorCore: number | undefined
   settleMs: number
+}
+
+/**
+ * The plan of a smoke run (half a second a side, concurrency at most 4, nothing pinned, the Bun
+ * client) or a full one (5 s a side, three times, pinned, wrk where installed). Pinned, this
+ * process moves itself to the load generator's core: it samples /proc while loads run, and
+ * must stay off the router's.
+ */
+export function planFor(options: { smoke: boolean; repeats?: string; duration?: string }): Plan {
+  const { smoke } = options
+  const pin = !smoke && canPin
+  if (pin) Bun.spawnSync(['taskset', '-pc', '1', String(process.pid)], { stdout: 'ignore' })
+  return {
+    smoke,
+    repeats: Number(options.repeats ?? (smoke ? 1 : 3)),
+    durationS: Number(options.duration ?? (smoke ? 0.5 : 5)),
+    warmupS: smoke ? 0 : 1,
+    maxConcurrency: smoke ? 4 : Number.POSITIVE_INFINITY,
+    useWrk: Bun.which('wrk') !== null && !smoke,
+    routerCore: pin ? 0 : undefined,
+    generatorCore: pin ? 1 : undefined,
+    settleMs: smoke ? 50 : 300,
+  }
 }
 
 /** The medians of one side's runs (errors summed, peak RSS the highest). */

@@ -19,7 +19,6 @@ import { loadFixture, repoRoot } from './bodies.ts'
 import { gitCommit } from './git-commit.ts'
 import { measureColdStart } from './cold-start.ts'
 import { runSlowStreams } from './memory.ts'
-import { canPin } from './pinning.ts'
 import { prepareWorkload } from './prepare.ts'
 import {
   buildBinary,
@@ -34,7 +33,7 @@ import { profileRouter } from './profile.ts'
 import type { RunFacts } from './report.ts'
 import { renderAgain, writeResults } from './results.ts'
 import { routerConfig } from './router-config.ts'
-import { runWorkload, type Plan, type WorkloadResult } from './run-workload.ts'
+import { planFor, runWorkload, type WorkloadResult } from './run-workload.ts'
 import { slowStreams, workloads, type Workload } from './workloads.ts'
 
 const { values } = parseArgs({
@@ -57,22 +56,7 @@ if (values.render !== undefined) {
 const smoke = values.smoke
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const date = new Date().toISOString().slice(0, 10)
-const hasWrk = Bun.which('wrk') !== null
-const pin = !smoke && canPin
-// The harness itself samples /proc while loads run: keep it off the router's core.
-if (pin) Bun.spawnSync(['taskset', '-pc', '1', String(process.pid)], { stdout: 'ignore' })
-
-const plan: Plan = {
-  smoke,
-  repeats: Number(values.repeats ?? (smoke ? 1 : 3)),
-  durationS: Number(values.duration ?? (smoke ? 0.5 : 5)),
-  warmupS: smoke ? 0 : 1,
-  maxConcurrency: smoke ? 4 : Number.POSITIVE_INFINITY,
-  useWrk: hasWrk && !smoke,
-  routerCore: pin ? 0 : undefined,
-  generatorCore: pin ? 1 : undefined,
-  settleMs: smoke ? 50 : 300,
-}
+const plan = planFor({ smoke, repeats: values.repeats, duration: values.duration })
 const memoryPlan = smoke
   ? {
       ...slowStreams,
@@ -204,7 +188,7 @@ async function runSuite(configFor: (port: number) => unknown) {
     kernel: release(),
     repeats: plan.repeats,
     durationS: plan.durationS,
-    pinned: pin,
+    pinned: plan.routerCore !== undefined,
     loadTool: plan.useWrk ? 'wrk' : 'the Bun client',
   }
   await writeResults({
