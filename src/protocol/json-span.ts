@@ -54,13 +54,23 @@ export function topLevelValueSpans(
   wanted: readonly WantedMember[],
   stopAt?: string,
 ): (Span | undefined)[] {
-  const keys = wanted.map((member) => encoder.encode(JSON.stringify(member.key)))
-  const stop = stopAt === undefined ? undefined : encoder.encode(JSON.stringify(stopAt))
+  const keys = wanted.map((member) => quoted(member.key))
+  const stop = stopAt === undefined ? undefined : quoted(stopAt)
   const spans: (Span | undefined)[] = wanted.map(() => undefined)
   const done = wanted.map(() => false)
   let left = wanted.length
   const view = Buffer.from(text.buffer, text.byteOffset, text.length)
   const none = () => wanted.map(() => undefined)
+  /** The member not found yet whose expected value ends at `end`, `"key":` just before it. */
+  const expectedEndingAt = (end: number) => {
+    for (const [at, { expected }] of wanted.entries()) {
+      const key = keys[at]
+      if (done[at] || expected === undefined || key === undefined) continue
+      const start = end - expected.length
+      if (isMember(view, key, expected, start)) return { at, key, start }
+    }
+    return undefined
+  }
   let depth = 0
   // At depth 1, read backwards: a value (its span, when an object or array), then `:`, then
   // its key, then `,` or the opening `{`.
@@ -91,21 +101,13 @@ export function topLevelValueSpans(
       depth++
       if (depth === 2) {
         valueEnd = index + 1
-        const found = wanted.findIndex(
-          ({ expected }, at) =>
-            !done[at] &&
-            expected !== undefined &&
-            isMember(view, keys[at] ?? text, expected, valueEnd - expected.length),
-        )
-        const expected = wanted[found]?.expected
-        const key = keys[found]
-        if (expected !== undefined && key !== undefined) {
+        const found = expectedEndingAt(valueEnd)
+        if (found !== undefined) {
           // That member whole: go on before its key, at depth 1 again.
-          const start = valueEnd - expected.length
-          spans[found] = { start, end: valueEnd }
-          done[found] = true
+          spans[found.at] = { start: found.start, end: valueEnd }
+          done[found.at] = true
           left--
-          index = start - key.length - 1
+          index = found.start - found.key.length - 1
           depth = 1
           valueStart = -1
           valueEnd = -1
@@ -129,6 +131,18 @@ export function topLevelValueSpans(
   }
   return left === 0 ? spans : none()
 }
+
+/** A key as it stands in JSON, quoted, in UTF-8; the few keys asked for are kept. */
+function quoted(key: string): Uint8Array {
+  let bytes = quotedKeys.get(key)
+  if (bytes === undefined) {
+    bytes = encoder.encode(JSON.stringify(key))
+    if (quotedKeys.size < 64) quotedKeys.set(key, bytes)
+  }
+  return bytes
+}
+
+const quotedKeys = new Map<string, Uint8Array>()
 
 /**
  * Whether `"key":` and then `value` lie in the text, the value at `start`. Read from a top-level

@@ -99,19 +99,11 @@ export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
   }
   // Parsing around the remembered values copies the rest into one buffer first: worth it while
   // they are a good part of the body, not in a long conversation.
-  const cut = hits.reduce((sum, { span }) => sum + span.end - span.start, 0)
-  const around = hits.length > 0 && cut * 4 >= body.length
-  const request = parseBody(
-    MessagesRequest,
-    decoder.decode(
-      around
-        ? withoutSpans(
-            body,
-            hits.map(({ span }) => span),
-          )
-        : body,
-    ),
-  )
+  const cut = hits.map(({ span }) => span)
+  const around =
+    cut.length > 0 && cut.reduce((sum, span) => sum + span.end - span.start, 0) * 4 >= body.length
+  const text = decoder.decode(around ? withoutSpans(body, cut) : body)
+  const request = parseBody(MessagesRequest, text)
   // Assigned, not spread: each member keeps its place, as if the whole text had been parsed.
   for (const { member, value } of hits) member.write(request, value)
   for (const { member, source, hash } of misses) remember(member, source, hash, request)

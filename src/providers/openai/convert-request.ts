@@ -132,18 +132,18 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
   if (toolsJson === undefined && systemJson === undefined) return JSON.stringify(body)
   const { tools: _tools, messages: _messages, ...rest } = body
   const head = JSON.stringify(rest)
-  // With a remembered system prompt first, the messages after it; else all of them.
-  const messages =
-    systemJson === undefined
-      ? JSON.stringify(body.messages)
-      : others.length === 0
-        ? undefined
-        : JSON.stringify(others)
+  // All the messages; or, after a remembered system prompt, those that follow it.
+  const messagesJson = systemJson === undefined ? JSON.stringify(body.messages) : undefined
+  const othersJson = systemJson !== undefined && others.length > 0 ? JSON.stringify(others) : ''
   const out = new Uint8Array(
     Buffer.byteLength(head) +
       messagesKey.length +
-      (messages === undefined ? closeBracket.length : Buffer.byteLength(messages)) +
-      (systemJson === undefined ? 0 : openBracket.length + systemJson.length) +
+      (messagesJson === undefined ? 0 : Buffer.byteLength(messagesJson)) +
+      (systemJson === undefined
+        ? 0
+        : openBracket.length +
+          systemJson.length +
+          (othersJson === '' ? closeBracket.length : Buffer.byteLength(othersJson))) +
       (toolsJson === undefined ? 0 : toolsKey.length + toolsJson.length),
   )
   // Written in place, each text encoded once: a closing or opening bracket that must go is
@@ -160,14 +160,14 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
   text(head)
   at -= 1 // the closing brace
   bytes(messagesKey)
-  if (systemJson === undefined) text(messages ?? '[]')
-  else {
+  if (messagesJson !== undefined) text(messagesJson)
+  if (systemJson !== undefined) {
     bytes(openBracket)
     bytes(systemJson)
     const othersAt = at
-    if (messages === undefined) bytes(closeBracket)
+    if (othersJson === '') bytes(closeBracket)
     else {
-      text(messages)
+      text(othersJson)
       out[othersAt] = comma // their opening bracket: the system message comes before them
     }
   }
