@@ -132,18 +132,20 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
   if (toolsJson === undefined && systemJson === undefined) return JSON.stringify(body)
   const { tools: _tools, messages: _messages, ...rest } = body
   const head = JSON.stringify(rest)
-  // All the messages; or, after a remembered system prompt, those that follow it.
+  // All the messages; or a remembered system prompt's JSON, then the messages after it (their
+  // opening bracket to become a comma) or the closing bracket.
   const messagesJson = systemJson === undefined ? JSON.stringify(body.messages) : undefined
-  const othersJson = systemJson !== undefined && others.length > 0 ? JSON.stringify(others) : ''
+  const system =
+    systemJson === undefined
+      ? undefined
+      : { json: systemJson, after: others.length === 0 ? ']' : JSON.stringify(others) }
   const out = new Uint8Array(
     Buffer.byteLength(head) +
       messagesKey.length +
       (messagesJson === undefined ? 0 : Buffer.byteLength(messagesJson)) +
-      (systemJson === undefined
+      (system === undefined
         ? 0
-        : openBracket.length +
-          systemJson.length +
-          (othersJson === '' ? closeBracket.length : Buffer.byteLength(othersJson))) +
+        : openBracket.length + system.json.length + Buffer.byteLength(system.after)) +
       (toolsJson === undefined ? 0 : toolsKey.length + toolsJson.length),
   )
   // Written in place, each text encoded once: a closing or opening bracket that must go is
@@ -161,15 +163,12 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
   at -= 1 // the closing brace
   bytes(messagesKey)
   if (messagesJson !== undefined) text(messagesJson)
-  if (systemJson !== undefined) {
+  if (system !== undefined) {
     bytes(openBracket)
-    bytes(systemJson)
-    const othersAt = at
-    if (othersJson === '') bytes(closeBracket)
-    else {
-      text(othersJson)
-      out[othersAt] = comma // their opening bracket: the system message comes before them
-    }
+    bytes(system.json)
+    const afterAt = at
+    text(system.after)
+    if (others.length > 0) out[afterAt] = comma // the system message comes before them
   }
   if (toolsJson !== undefined) {
     bytes(toolsKey)
@@ -183,7 +182,6 @@ const encoder = new TextEncoder()
 const messagesKey = encoder.encode(',"messages":')
 const toolsKey = encoder.encode(',"tools":')
 const openBracket = encoder.encode('[')
-const closeBracket = encoder.encode(']')
 const closeBrace = encoder.encode('}')
 const comma = 0x2c
 
