@@ -93,6 +93,7 @@ try {
           concurrency: workload.concurrency,
           durationS,
           ...(targets[name].expect === undefined ? {} : { expect: targets[name].expect }),
+          ...(workload.spreadMs === undefined ? {} : { spreadMs: workload.spreadMs }),
           core: generatorCore,
         },
         { fake, proxy: { pid: routers[name].pid, core: routerCore }, settleMs: 300 },

@@ -28,6 +28,8 @@ export interface LoadOptions {
   requests?: number
   /** Bytes the end of each answer must contain (Bun client only). */
   expect?: string
+  /** Workers start spread over this many ms (Bun client only; see `Workload.spreadMs`). */
+  spreadMs?: number
   /** The core to pin the generator to; undefined runs it unpinned. */
   core: number | undefined
 }
@@ -50,6 +52,7 @@ async function runBunClient(options: LoadOptions): Promise<LoadResult> {
     `--duration=${options.durationS}`,
     ...(options.requests === undefined ? [] : [`--requests=${options.requests}`]),
     ...(options.expect === undefined ? [] : [`--expect=${options.expect}`]),
+    ...(options.spreadMs === undefined ? [] : [`--spread=${options.spreadMs}`]),
   ]
   const env = { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(options.concurrency + 64) }
   const { stdout, cpuMs } = await runProcess(pinned(options.core, args), env)

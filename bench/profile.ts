@@ -68,6 +68,7 @@ export async function profileRouter(options: {
         concurrency: workload.concurrency,
         durationS,
         ...(prepared.ccr.expect === undefined ? {} : { expect: prepared.ccr.expect }),
+        ...(workload.spreadMs === undefined ? {} : { spreadMs: workload.spreadMs }),
         core: options.generatorCore,
       })
       options.log(

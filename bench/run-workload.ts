@@ -111,6 +111,7 @@ export async function runWorkload(
     concurrency,
     durationS,
     ...(target.expect === undefined ? {} : { expect: target.expect }),
+    ...(workload.spreadMs === undefined ? {} : { spreadMs: workload.spreadMs }),
     core: plan.generatorCore,
   })
   const base = { fake: processes.fake, settleMs: plan.settleMs }

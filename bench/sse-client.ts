@@ -4,10 +4,12 @@
  * non-streaming load where wrk is not installed (smoke runs, CI).
  *
  *   bun bench/sse-client.ts --url <url> --body <file> --headers <file> --concurrency 50
- *     [--duration 5] [--requests N] [--expect message_stop]
+ *     [--duration 5] [--requests N] [--expect message_stop] [--spread 1000]
  *
  * Each of `concurrency` workers posts the body, reads the answer to its end and starts again,
- * until `duration` seconds have passed or `requests` have started. A request counts as an error
+ * until `duration` seconds have passed or `requests` have started. With `--spread`, worker i
+ * starts i × spread / concurrency ms in: streams that all take the same time would otherwise
+ * keep starting together, every request arriving with the others of its round. A request counts as an error
  * when the status is not 2xx, or when `--expect` is given and the last bytes lack it. Prints one
  * JSON line (LoadResult, see load.ts). Set BUN_CONFIG_MAX_HTTP_REQUESTS above the concurrency:
  * Bun's fetch otherwise queues beyond 256 connections.
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     requests: { type: 'string' },
     expect: { type: 'string' },
+    spread: { type: 'string', default: '0' },
   },
 })
 if (values.url === undefined || values.body === undefined || values.headers === undefined) {
@@ -39,6 +42,7 @@ const headers = parseHeaderLines(readFileSync(values.headers, 'utf8'))
 const concurrency = Number(values.concurrency)
 const limit = values.requests === undefined ? Number.POSITIVE_INFINITY : Number(values.requests)
 const expected = values.expect
+const spreadMs = Number(values.spread)
 const decoder = new TextDecoder()
 
 const latencies: number[] = []
@@ -86,7 +90,8 @@ async function once() {
   firstBytes.push((firstByte ?? done) - sent)
 }
 
-async function worker() {
+async function worker(index: number) {
+  if (spreadMs > 0) await Bun.sleep((index * spreadMs) / concurrency)
   while (started < limit && performance.now() < deadline) {
     started++
     try {
@@ -97,7 +102,7 @@ async function worker() {
   }
 }
 
-await Promise.all(Array.from({ length: concurrency }, worker))
+await Promise.all(Array.from({ length: concurrency }, (_, index) => worker(index)))
 const elapsedS = (performance.now() - begin) / 1000
 const cpu = process.cpuUsage(cpuBefore)
 const latency = ascending(latencies)

@@ -22,6 +22,12 @@ export interface Workload {
    * `ccr code --model` sends it, to reach a provider with another answer shape.
    */
   route: 'default' | 'explicit'
+  /**
+   * The Bun client's workers start spread over this many ms. Streams that all take the same
+   * time would otherwise keep starting together, each request queued behind the others of its
+   * round, which independent sessions never do. Set to the paced stream's length.
+   */
+  spreadMs?: number
 }
 
 /** The upstream model id every OpenAI workload is routed to. */
@@ -73,6 +79,7 @@ export const workloads: Workload[] = [
     concurrency: 10,
     body: 'claude-code',
     route: 'explicit',
+    spreadMs: paced.firstByteMs + paced.chunks * paced.gapMs,
   },
   {
     id: 'long-context-c10',
