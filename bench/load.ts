@@ -27,9 +27,9 @@ export interface LoadOptions {
   /** Stop after this many requests have started (Bun client only). */
   requests?: number
   /** Bytes the end of each answer must contain (Bun client only). */
-  expect?: string
+  expect?: string | undefined
   /** Workers start spread over this many ms (Bun client only; see `Workload.spreadMs`). */
-  spreadMs?: number
+  spreadMs?: number | undefined
   /** The core to pin the generator to; undefined runs it unpinned. */
   core: number | undefined
 }

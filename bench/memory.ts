@@ -51,7 +51,7 @@ export async function runSlowStreams(options: {
     concurrency: streams,
     requests: streams,
     durationS: 600,
-    ...(target.expect === undefined ? {} : { expect: target.expect }),
+    expect: target.expect,
     core: options.generatorCore,
   })
   await Bun.sleep(Math.min(500, options.idleMs))

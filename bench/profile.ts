@@ -67,8 +67,8 @@ export async function profileRouter(options: {
         headersFile: prepared.ccr.headersFile,
         concurrency: workload.concurrency,
         durationS,
-        ...(prepared.ccr.expect === undefined ? {} : { expect: prepared.ccr.expect }),
-        ...(workload.spreadMs === undefined ? {} : { spreadMs: workload.spreadMs }),
+        expect: prepared.ccr.expect,
+        spreadMs: workload.spreadMs,
         core: options.generatorCore,
       })
       options.log(

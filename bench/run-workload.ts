@@ -110,8 +110,8 @@ export async function runWorkload(
     headersFile: target.headersFile,
     concurrency,
     durationS,
-    ...(target.expect === undefined ? {} : { expect: target.expect }),
-    ...(workload.spreadMs === undefined ? {} : { spreadMs: workload.spreadMs }),
+    expect: target.expect,
+    spreadMs: workload.spreadMs,
     core: plan.generatorCore,
   })
   const base = { fake: processes.fake, settleMs: plan.settleMs }
