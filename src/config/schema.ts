@@ -375,8 +375,8 @@ export const Config = Type.Object(
       minimum: 1,
       default: 600000,
       description:
-        'Milliseconds to wait for a provider to start answering; also given to Claude Code as ' +
-        '`API_TIMEOUT_MS` by `ccr code`.',
+        'Milliseconds a provider may stay silent: before it starts answering, and within an ' +
+        'answer (a dead connection). Also given to Claude Code as `API_TIMEOUT_MS` by `ccr code`.',
     }),
     NON_INTERACTIVE_MODE: Type.Boolean({
       default: false,

@@ -8,9 +8,11 @@ export interface UpstreamRequest {
 }
 
 /**
- * Posts to a provider. The timeout covers the wait for response headers only: a long stream
- * that has started is never cut off. Network failures become retryable `RouterError`s that
- * name the provider and the URL; a client that went away aborts the upstream call.
+ * Posts to a provider. `timeoutMs` (API_TIMEOUT_MS) bounds how long the provider may stay
+ * silent: before its response headers (this function's timer, to the millisecond) and within
+ * its answer (Bun's idle timer, to a few seconds), so a long answer that keeps coming is never
+ * cut off and a dead connection is. Network failures become retryable `RouterError`s that name
+ * the provider and the URL; a client that went away aborts the upstream call.
  */
 export async function postUpstream(
   call: Pick<ProviderCall, 'provider' | 'signal' | 'timeoutMs' | 'proxy'>,
@@ -24,6 +26,9 @@ export async function postUpstream(
       headers: request.headers,
       body: request.body,
       signal: AbortSignal.any([call.signal, timeout.signal]),
+      // Without it Bun cuts any fetch silent for 5 minutes (BUN_CONFIG_HTTP_IDLE_TIMEOUT): a slow
+      // provider would fail before API_TIMEOUT_MS (10 minutes by default) had passed.
+      timeout: call.timeoutMs,
       ...(call.proxy === undefined ? {} : { proxy: call.proxy }),
     })
   } catch (error) {

@@ -1,0 +1,104 @@
+import { afterAll, expect, test } from 'bun:test'
+import {
+  baseEnv,
+  fakeUpstream,
+  freePort,
+  healthOf,
+  mainEntry,
+  routerHomes,
+  testRouter,
+  waitFor,
+} from '../helpers.ts'
+
+const answer = (text: string) =>
+  Response.json({
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'm',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 1 },
+  })
+
+const ask = (url: string) =>
+  fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'claude-opus-5-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
+  })
+
+test('a provider silent past API_TIMEOUT_MS hands the request on; with none left, a 504 names it', async () => {
+  using silent = fakeUpstream(() => new Promise<Response>(() => {}))
+  using backup = fakeUpstream(() => answer('from the backup'))
+  const providers = [
+    { name: 'slow', api_base_url: `${silent.url}/v1/messages`, models: ['a'] },
+    { name: 'fast', api_base_url: `${backup.url}/v1/messages`, models: ['b'] },
+  ]
+
+  await using both = testRouter({
+    API_TIMEOUT_MS: 300,
+    Providers: providers,
+    Router: { default: ['slow,a', 'fast,b'] },
+  })
+  const served = await ask(both.url)
+  expect(served.status).toBe(200)
+  expect(((await served.json()) as { content: unknown }).content).toEqual([
+    { type: 'text', text: 'from the backup' },
+  ])
+  expect(served.headers.get('x-ccr-provider')).toBe('fast')
+  expect(served.headers.get('x-ccr-attempts')).toStartWith('slow,a ')
+
+  await using alone = testRouter({
+    API_TIMEOUT_MS: 300,
+    Providers: providers,
+    Router: { default: 'slow,a' },
+  })
+  const failed = await ask(alone.url)
+  expect(failed.status).toBe(504)
+  const body = (await failed.json()) as { type: string; error: { type: string; message: string } }
+  expect(body.type).toBe('error')
+  expect(body.error.message).toContain('Provider "slow" did not answer within 300 ms')
+})
+
+const homes = routerHomes()
+afterAll(() => homes.cleanUp())
+
+// Bun's fetch gives up on a connection silent for BUN_CONFIG_HTTP_IDLE_TIMEOUT (5 minutes by
+// default, checked every few seconds: at 1 s it fires after ~8 s). A provider slower than that
+// but within API_TIMEOUT_MS must still be waited for.
+test("Bun's own idle limit does not cut a provider that API_TIMEOUT_MS still waits for", async () => {
+  using slow = fakeUpstream(async () => {
+    await Bun.sleep(9_500)
+    return answer('worth the wait')
+  })
+  const port = freePort()
+  const { home } = homes.create({
+    PORT: port,
+    API_TIMEOUT_MS: 60_000,
+    Providers: [{ name: 'slow', api_base_url: `${slow.url}/v1/messages`, models: ['a'] }],
+    Router: { default: 'slow,a' },
+  })
+  const server = Bun.spawn([process.execPath, mainEntry, 'start'], {
+    env: baseEnv({ CCR_HOME: home, BUN_CONFIG_HTTP_IDLE_TIMEOUT: '1' }),
+    stdout: 'ignore',
+    stderr: 'pipe',
+  })
+  try {
+    const url = `http://127.0.0.1:${port}`
+    await waitFor(() => healthOf(url), 'the router')
+    const response = await ask(url)
+    expect(response.status).toBe(200)
+    expect(((await response.json()) as { content: unknown }).content).toEqual([
+      { type: 'text', text: 'worth the wait' },
+    ])
+  } finally {
+    server.kill('SIGTERM')
+    await server.exited
+  }
+}, 30_000)
