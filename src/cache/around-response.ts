@@ -76,7 +76,7 @@ export function storeWhenDone(
         provider: served.provider.name,
         model: served.model,
         message,
-        costUsd: options.prices.costOf(served.provider, served.model, tokens),
+        costUsd: options.prices.costOf(served.provider, served.model, tokens, Date.now()),
         ttlSeconds: caching.ttlSeconds,
       })
     },

@@ -56,9 +56,14 @@ export function answeredRow(
       tokens === undefined || generating === undefined || generating <= 0
         ? null
         : tokens.output / generating,
-    costUsd: tokens === undefined ? null : prices.costOf(served.provider, served.model, tokens),
+    costUsd:
+      tokens === undefined
+        ? null
+        : prices.costOf(served.provider, served.model, tokens, record.time),
     anthropicCostUsd:
-      tokens === undefined ? null : prices.anthropicListCost(record.requestedModel, tokens),
+      tokens === undefined
+        ? null
+        : prices.anthropicListCost(record.requestedModel, tokens, record.time),
     cacheHit: false,
     savedUsd: null,
   }

@@ -12,14 +12,18 @@ export interface BilledTokens {
 }
 
 export interface Prices {
-  /** What an answer cost in USD, or null when nobody knows. */
+  /**
+   * What an answer cost in USD, or null when nobody knows. `at` (Unix ms) is when the request
+   * was made: some prices depend on it (DeepSeek's off-peak hours, dated price changes).
+   */
   costOf(
     provider: Pick<ProviderSettings, 'endpoint' | 'models'>,
     model: string,
     tokens: BilledTokens,
+    at: number,
   ): number | null
   /** The same tokens at Anthropic's list price for the Claude model Claude Code asked for. */
-  anthropicListCost(requestedModel: string, tokens: BilledTokens): number | null
+  anthropicListCost(requestedModel: string, tokens: BilledTokens, at: number): number | null
 }
 
 /** USD per token, when a model's price does not depend on how much it is used. */
@@ -30,8 +34,8 @@ interface Rates {
   cacheWrite: number
 }
 
-/** How long a looked-up price is trusted: the table holds dated price changes. */
-const rememberMs = 60 * 60 * 1000
+/** A price that depends on the time (of day, or since a date) is looked up again each minute. */
+const minuteMs = 60_000
 
 /**
  * Prices in USD, or null when nobody knows: a model's `price` in the config (USD per million
@@ -41,23 +45,35 @@ const rememberMs = 60 * 60 * 1000
  * model id. An unknown model is null, never 0.
  *
  * Matching a model in the table takes ~15 µs, so each model's per-token rates are looked up
- * once (for an hour) and reused; a price with tiers is computed by the table every time.
+ * once and reused; rates that depend on the time (DeepSeek's off-peak hours, a dated change)
+ * are reused within the minute they were looked up for (the table's boundaries fall on whole
+ * minutes), and a price with tiers is computed by the table every time.
  *
  * @see https://github.com/pydantic/genai-prices
  */
 export function createPrices(): Prices {
-  const remembered = new Map<string, { at: number; rates: Rates | 'tiered' | null }>()
+  /** Rates as looked up, and the times they hold for: `[from, until)`. */
+  const remembered = new Map<string, { from: number; until: number; rates: Looked }>()
 
-  const tableCost = (model: string, tokens: BilledTokens, where: Where): number | null => {
+  const tableCost = (
+    model: string,
+    tokens: BilledTokens,
+    where: Where,
+    at: number,
+  ): number | null => {
     const key = `${where.providerApiUrl ?? where.providerId}\n${model}`
     let entry = remembered.get(key)
-    if (entry === undefined || Date.now() - entry.at > rememberMs) {
-      entry = { at: Date.now(), rates: ratesOf(model, where) }
+    if (entry === undefined || at < entry.from || at >= entry.until) {
+      const looked = ratesOf(model, where, at)
+      const minute = Math.floor(at / minuteMs) * minuteMs
+      entry = looked.timed
+        ? { from: minute, until: minute + minuteMs, rates: looked.rates }
+        : { from: -Infinity, until: Infinity, rates: looked.rates }
       remembered.set(key, entry)
     }
     const rates = entry.rates
     if (rates === null) return null
-    if (rates === 'tiered') return calculate(model, tokens, where)?.total_price ?? null
+    if (rates === 'tiered') return calculate(model, tokens, where, at)?.total_price ?? null
     return (
       tokens.input * rates.input +
       tokens.output * rates.output +
@@ -67,7 +83,7 @@ export function createPrices(): Prices {
   }
 
   return {
-    costOf(provider, model, tokens) {
+    costOf(provider, model, tokens, at) {
       const price = modelEntry(provider, model).price
       if (price !== undefined) {
         const perToken = (perMillion: number | undefined, fallback: number) =>
@@ -80,21 +96,22 @@ export function createPrices(): Prices {
         )
       }
       if (isLoopbackHost(new URL(provider.endpoint).hostname)) return 0
-      return tableCost(model, tokens, { providerApiUrl: provider.endpoint })
+      return tableCost(model, tokens, { providerApiUrl: provider.endpoint }, at)
     },
-    anthropicListCost(requestedModel, tokens) {
+    anthropicListCost(requestedModel, tokens, at) {
       // ccr code's background marker stands for Claude Code's small model, Haiku.
       const model = requestedModel === backgroundMarker ? 'claude-haiku-4-5' : requestedModel
       // An explicit "<provider>,<model>" named no Claude model: there is no baseline.
       if (!/^claude/i.test(model)) return null
-      return tableCost(model, tokens, { providerId: 'anthropic' })
+      return tableCost(model, tokens, { providerId: 'anthropic' }, at)
     },
   }
 }
 
 type Where = { providerApiUrl?: string; providerId?: string }
+type Looked = Rates | 'tiered' | null
 
-function calculate(model: string, tokens: BilledTokens, where: Where) {
+function calculate(model: string, tokens: BilledTokens, where: Where, at: number) {
   const usage = {
     // genai-prices counts cache reads and writes as parts of the input.
     input_tokens: tokens.input + tokens.cacheRead + tokens.cacheWrite,
@@ -102,24 +119,38 @@ function calculate(model: string, tokens: BilledTokens, where: Where) {
     cache_write_tokens: tokens.cacheWrite,
     output_tokens: tokens.output,
   }
+  const timestamp = new Date(at)
   return (
-    calcPrice(usage, model, where) ??
-    (where.providerApiUrl === undefined ? null : calcPrice(usage, model, {}))
+    calcPrice(usage, model, { ...where, timestamp }) ??
+    (where.providerApiUrl === undefined ? null : calcPrice(usage, model, { timestamp }))
   )
 }
 
-/** Per-token rates of a model whose prices are flat, `tiered` when they are not, null when unknown. */
-function ratesOf(model: string, where: Where): Rates | 'tiered' | null {
+/**
+ * A model's per-token rates at `at` when its prices are flat, `tiered` when they are not, null
+ * when unknown; `timed` when the table gives it different prices at different times.
+ */
+function ratesOf(model: string, where: Where, at: number): { rates: Looked; timed: boolean } {
   const million = 1_000_000
-  const probe = calculate(model, { input: million, output: 0, cacheRead: 0, cacheWrite: 0 }, where)
-  if (probe === null) return null
-  if (Object.values(probe.model_price).some((price) => typeof price === 'object')) return 'tiered'
+  const probe = calculate(
+    model,
+    { input: million, output: 0, cacheRead: 0, cacheWrite: 0 },
+    where,
+    at,
+  )
+  if (probe === null) return { rates: null, timed: false }
+  const timed = Array.isArray(probe.model.prices)
+  if (Object.values(probe.model_price).some((price) => typeof price === 'object'))
+    return { rates: 'tiered', timed }
   const rate = (tokens: BilledTokens) =>
-    (calculate(model, tokens, where)?.total_price ?? 0) / million
+    (calculate(model, tokens, where, at)?.total_price ?? 0) / million
   return {
-    input: probe.total_price / million,
-    output: rate({ input: 0, output: million, cacheRead: 0, cacheWrite: 0 }),
-    cacheRead: rate({ input: 0, output: 0, cacheRead: million, cacheWrite: 0 }),
-    cacheWrite: rate({ input: 0, output: 0, cacheRead: 0, cacheWrite: million }),
+    rates: {
+      input: probe.total_price / million,
+      output: rate({ input: 0, output: million, cacheRead: 0, cacheWrite: 0 }),
+      cacheRead: rate({ input: 0, output: 0, cacheRead: million, cacheWrite: 0 }),
+      cacheWrite: rate({ input: 0, output: 0, cacheRead: 0, cacheWrite: million }),
+    },
+    timed,
   }
 }

@@ -5,6 +5,8 @@ const { costOf, anthropicListCost } = createPrices()
 import { catalogFacts, effectiveModel } from '../../src/pricing/catalog.ts'
 
 const million = { input: 1_000_000, output: 1_000_000, cacheRead: 0, cacheWrite: 0 }
+// A weekday morning in UTC: DeepSeek's full price (its off-peak hours are 16:30–00:30 UTC).
+const peak = Date.UTC(2026, 10, 27, 10, 0)
 const provider = (
   endpoint: string,
   models: { id: string; price?: { input: number; output: number; cache_read?: number } }[] = [],
@@ -14,30 +16,50 @@ describe('prices', () => {
   test('known models, priced from the table by the provider URL (USD per million tokens)', () => {
     // Published list prices: DeepSeek V3 $0.27 in / $1.10 out; GPT-4o $2.50 / $10; Claude Opus 4.1 $15 / $75.
     expect(
-      costOf(provider('https://api.deepseek.com/chat/completions'), 'deepseek-chat', million),
+      costOf(provider('https://api.deepseek.com/chat/completions'), 'deepseek-chat', million, peak),
     ).toBeCloseTo(0.27 + 1.1, 10)
     expect(
-      costOf(provider('https://api.openai.com/v1/chat/completions'), 'gpt-4o', million),
+      costOf(provider('https://api.openai.com/v1/chat/completions'), 'gpt-4o', million, peak),
     ).toBeCloseTo(2.5 + 10, 10)
-    expect(anthropicListCost('claude-opus-4-1', million)).toBeCloseTo(15 + 75, 10)
+    expect(anthropicListCost('claude-opus-4-1', million, peak)).toBeCloseTo(15 + 75, 10)
     // Cache reads cost a tenth of input at Anthropic.
     expect(
-      anthropicListCost('claude-opus-4-1', {
-        input: 0,
-        output: 0,
-        cacheRead: 1_000_000,
-        cacheWrite: 0,
-      }),
+      anthropicListCost(
+        'claude-opus-4-1',
+        {
+          input: 0,
+          output: 0,
+          cacheRead: 1_000_000,
+          cacheWrite: 0,
+        },
+        peak,
+      ),
     ).toBeCloseTo(1.5, 10)
     // Long-context tiers: Claude Sonnet 4.5 above 200k input tokens costs $6 / $22.50.
     expect(
-      anthropicListCost('claude-sonnet-4-5', {
-        input: 300_000,
-        output: 1000,
-        cacheRead: 0,
-        cacheWrite: 0,
-      }),
+      anthropicListCost(
+        'claude-sonnet-4-5',
+        {
+          input: 300_000,
+          output: 1000,
+          cacheRead: 0,
+          cacheWrite: 0,
+        },
+        peak,
+      ),
     ).toBeCloseTo(0.3 * 6 + 0.001 * 22.5, 10)
+  })
+
+  test('a price that depends on the time is the price when the request was made', () => {
+    const deepseek = provider('https://api.deepseek.com/chat/completions')
+    const at = (hours: number, minutes: number) => Date.UTC(2026, 10, 27, hours, minutes)
+    // DeepSeek's off-peak discount: half price from 16:30 to 00:30 UTC, to the minute.
+    expect(costOf(deepseek, 'deepseek-chat', million, at(16, 29))).toBeCloseTo(1.37, 10)
+    expect(costOf(deepseek, 'deepseek-chat', million, at(16, 30))).toBeCloseTo(0.685, 10)
+    // Requests end out of order: an earlier one priced after a later one keeps its own price.
+    expect(costOf(deepseek, 'deepseek-chat', million, at(16, 29))).toBeCloseTo(1.37, 10)
+    expect(costOf(deepseek, 'deepseek-chat', million, at(23, 59))).toBeCloseTo(0.685, 10)
+    expect(costOf(deepseek, 'deepseek-chat', million, at(24, 31))).toBeCloseTo(1.37, 10)
   })
 
   test('the config overrides the table; local servers are free; unknown is null, not 0', () => {
@@ -45,32 +67,43 @@ describe('prices', () => {
       { id: 'deepseek-chat', price: { input: 1, output: 2, cache_read: 0.5 } },
     ])
     expect(
-      costOf(priced, 'deepseek-chat', {
-        input: 1_000_000,
-        output: 1_000_000,
-        cacheRead: 1_000_000,
-        cacheWrite: 0,
-      }),
+      costOf(
+        priced,
+        'deepseek-chat',
+        {
+          input: 1_000_000,
+          output: 1_000_000,
+          cacheRead: 1_000_000,
+          cacheWrite: 0,
+        },
+        peak,
+      ),
     ).toBeCloseTo(3.5, 10)
     expect(
       costOf(
         provider('http://127.0.0.1:11434/v1/chat/completions'),
         'qwen2.5-coder:latest',
         million,
+        peak,
       ),
     ).toBe(0)
-    expect(costOf(provider('http://localhost:1234/v1/chat/completions'), 'anything', million)).toBe(
-      0,
-    )
     expect(
-      costOf(provider('https://api.example.com/v1/chat/completions'), 'mystery-model-9', million),
+      costOf(provider('http://localhost:1234/v1/chat/completions'), 'anything', million, peak),
+    ).toBe(0)
+    expect(
+      costOf(
+        provider('https://api.example.com/v1/chat/completions'),
+        'mystery-model-9',
+        million,
+        peak,
+      ),
     ).toBeNull()
   })
 
   test('the Anthropic baseline: Claude names only; the background marker stands for Haiku', () => {
-    expect(anthropicListCost('deepseek,deepseek-chat', million)).toBeNull()
-    expect(anthropicListCost('ccr-background', million)).toBe(
-      anthropicListCost('claude-haiku-4-5', million),
+    expect(anthropicListCost('deepseek,deepseek-chat', million, peak)).toBeNull()
+    expect(anthropicListCost('ccr-background', million, peak)).toBe(
+      anthropicListCost('claude-haiku-4-5', million, peak),
     )
   })
 })
