@@ -66,6 +66,40 @@ test('a provider silent past API_TIMEOUT_MS hands the request on; with none left
   expect(body.error.message).toContain('Provider "slow" did not answer within 300 ms')
 })
 
+test('an answer that comes after the timeout is not kept: its stream is cancelled', async () => {
+  const cancelled = Promise.withResolvers<void>()
+  let pulls = 0
+  // A stream that keeps talking every 100 ms until someone cancels it.
+  const talking = () =>
+    new Response(
+      new ReadableStream({
+        async pull(controller) {
+          await Bun.sleep(100)
+          pulls++
+          controller.enqueue(new TextEncoder().encode(': still here\n\n'))
+        },
+        cancel() {
+          cancelled.resolve()
+        },
+      }),
+      { headers: { 'content-type': 'text/event-stream' } },
+    )
+  using late = fakeUpstream(async () => {
+    await Bun.sleep(600)
+    return talking()
+  })
+  await using router = testRouter({
+    API_TIMEOUT_MS: 300,
+    Providers: [{ name: 'late', api_base_url: `${late.url}/v1/messages`, models: ['a'] }],
+    Router: { default: 'late,a' },
+  })
+  expect((await ask(router.url)).status).toBe(504)
+  // ccr cancels it as it comes; were that missed, Bun's idle timer would end the unread body
+  // about API_TIMEOUT_MS later (here within a second; by default, after ten minutes).
+  await cancelled.promise
+  expect(pulls).toBeGreaterThan(0)
+})
+
 const homes = routerHomes()
 afterAll(() => homes.cleanUp())
 
