@@ -27,21 +27,21 @@ export async function postUpstream(
   call: Pick<ProviderCall, 'provider' | 'signal' | 'timeoutMs' | 'proxy'>,
   request: UpstreamRequest,
 ): Promise<Response> {
-  const answer = fetch(request.url, {
-    method: 'POST',
-    headers: request.headers,
-    body: request.body,
-    signal: call.signal,
-    // Without it Bun cuts any fetch silent for 5 minutes (BUN_CONFIG_HTTP_IDLE_TIMEOUT): a slow
-    // provider would fail before API_TIMEOUT_MS (10 minutes by default) had passed.
-    timeout: call.timeoutMs,
-    ...(call.proxy === undefined ? {} : { proxy: call.proxy }),
-  })
   let timer: ReturnType<typeof setTimeout> | undefined
   const timedOut = new Promise<typeof silent>((resolve) => {
     timer = setTimeout(() => resolve(silent), call.timeoutMs)
   })
   try {
+    const answer = fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: call.signal,
+      // Without it Bun cuts any fetch silent for 5 minutes (BUN_CONFIG_HTTP_IDLE_TIMEOUT): a slow
+      // provider would fail before API_TIMEOUT_MS (10 minutes by default) had passed.
+      timeout: call.timeoutMs,
+      ...(call.proxy === undefined ? {} : { proxy: call.proxy }),
+    })
     const first = await Promise.race([answer, timedOut])
     if (first !== silent) return first
     answer.then((late) => late.body?.cancel().catch(noop), noop)
