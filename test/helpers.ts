@@ -81,6 +81,19 @@ export function fakeUpstream(
   }
 }
 
+/** A provider's plain Anthropic answer: one text block, `inputTokens` in and one token out. */
+export const anthropicAnswer = (text: string, inputTokens = 10) =>
+  Response.json({
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'm',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: inputTokens, output_tokens: 1 },
+  })
+
 /** Anthropic SSE text from a list of events, framed exactly as the API does. */
 export function sse(events: { type: string }[]): string {
   return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join('')

@@ -6,19 +6,15 @@ import { createLogger } from '../../src/observability/log.ts'
 import { createRedactor } from '../../src/observability/redact.ts'
 import { createCustomRouter } from '../../src/router/custom-router.ts'
 import { fakeOpenAI } from '../fake-openai.ts'
-import { fakeUpstream, fixtureBody, sse, tempHome, testRouter, waitFor } from '../helpers.ts'
-
-const anthropicAnswer = (text: string, inputTokens = 10) =>
-  Response.json({
-    id: 'msg_1',
-    type: 'message',
-    role: 'assistant',
-    model: 'm',
-    content: [{ type: 'text', text }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage: { input_tokens: inputTokens, output_tokens: 1 },
-  })
+import {
+  anthropicAnswer,
+  fakeUpstream,
+  fixtureBody,
+  sse,
+  tempHome,
+  testRouter,
+  waitFor,
+} from '../helpers.ts'
 
 const ask = (url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   fetch(`${url}/v1/messages`, {

@@ -1,5 +1,6 @@
 import { afterAll, expect, test } from 'bun:test'
 import {
+  anthropicAnswer,
   baseEnv,
   fakeUpstream,
   freePort,
@@ -9,18 +10,6 @@ import {
   testRouter,
   waitFor,
 } from '../helpers.ts'
-
-const answer = (text: string) =>
-  Response.json({
-    id: 'msg_1',
-    type: 'message',
-    role: 'assistant',
-    model: 'm',
-    content: [{ type: 'text', text }],
-    stop_reason: 'end_turn',
-    stop_sequence: null,
-    usage: { input_tokens: 10, output_tokens: 1 },
-  })
 
 const ask = (url: string) =>
   fetch(`${url}/v1/messages`, {
@@ -35,7 +24,7 @@ const ask = (url: string) =>
 
 test('a provider silent past API_TIMEOUT_MS hands the request on; with none left, a 504 names it', async () => {
   using silent = fakeUpstream(() => new Promise<Response>(() => {}))
-  using backup = fakeUpstream(() => answer('from the backup'))
+  using backup = fakeUpstream(() => anthropicAnswer('from the backup'))
   const providers = [
     { name: 'slow', api_base_url: `${silent.url}/v1/messages`, models: ['a'] },
     { name: 'fast', api_base_url: `${backup.url}/v1/messages`, models: ['b'] },
@@ -109,7 +98,7 @@ afterAll(() => homes.cleanUp())
 test("Bun's own idle limit does not cut a provider that API_TIMEOUT_MS still waits for", async () => {
   using slow = fakeUpstream(async () => {
     await Bun.sleep(9_500)
-    return answer('worth the wait')
+    return anthropicAnswer('worth the wait')
   })
   const port = freePort()
   const { home } = homes.create({
