@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'upstream_auth'
   | 'shutting_down'
   | 'budget_exceeded'
+  | 'client_closed'
   | 'internal'
 
 /** The Anthropic error `type` each code is reported as. */
@@ -63,6 +64,19 @@ export class RouterError extends Error {
     this.retryAfter = options.retryAfter
     this.errorType = options.errorType
   }
+}
+
+/**
+ * The client went away before its answer began (Esc in Claude Code while a model is slow to
+ * start): not a failure of ccr or of the provider. 499, as nginx records it; nobody reads the
+ * response.
+ */
+export function clientClosed(cause: unknown): RouterError {
+  return new RouterError('client_closed', {
+    status: 499,
+    message: 'The client closed the connection before the answer began',
+    cause,
+  })
 }
 
 /** One problem in a config file: where it is, what is wrong, and what to write instead. */

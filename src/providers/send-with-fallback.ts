@@ -1,4 +1,4 @@
-import { RouterError, messageOf } from '../lib/errors.ts'
+import { RouterError, clientClosed, messageOf } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
 import type { Candidate } from '../router/route.ts'
 import { adapters } from './registry.ts'
@@ -34,7 +34,10 @@ export async function sendWithFallback(
       attempts.push(`${candidate.reference} ${answer.response.status}`)
       return { ...answer, served: candidate }
     } catch (error) {
-      if (base.signal.aborted) throw error
+      if (base.signal.aborted) {
+        attempts.push(`${candidate.reference} client_closed`)
+        throw clientClosed(error)
+      }
       attempts.push(`${candidate.reference} ${outcomeOf(error)}`)
       failures.push(`${candidate.reference}: ${messageOf(error)}`)
       const next = candidates[index + 1]

@@ -120,7 +120,10 @@ export function createApp(deps: AppDeps) {
           requestId,
         )
       }
-      if (error instanceof RouterError) {
+      // Gone while its body was read or its answer awaited: nobody to answer, nothing wrong.
+      if (request.signal.aborted) {
+        log.info('client closed the connection', { path })
+      } else if (error instanceof RouterError) {
         log.warn(error.message, { code: error.code, status: error.status })
       } else {
         log.error('unexpected error', { error })

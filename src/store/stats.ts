@@ -11,7 +11,7 @@ export interface StatsFilter {
 /** What a set of requests used and cost. */
 export interface Usage {
   requests: number
-  /** Requests that ended with status >= 400 or did not complete. */
+  /** Requests that ended with status >= 400 or did not complete, unless the client cancelled them. */
   errors: number
   /** Requests answered from ccr's response cache. */
   cacheHits: number
@@ -79,7 +79,10 @@ export interface DayPoint {
   costUsd: number
 }
 
-const failed = '(status >= 400 OR complete = 0)'
+// A request the client cancelled (Esc in Claude Code) did not fail: not an error, and it says
+// nothing of its provider's health.
+const notCancelled = "error_type IS NOT 'client_closed'"
+const failed = `(status >= 400 OR complete = 0) AND ${notCancelled}`
 // The rows that should carry a price: an error or a cache hit has nothing to price.
 const billable = 'provider IS NOT NULL AND status < 400 AND cache_hit = 0'
 // Cache hits are credited through saved_usd alone, so they never count twice.
@@ -209,9 +212,18 @@ function nextDay(day: string): string {
   return `${next.getFullYear()}-${pad(next.getMonth() + 1)}-${pad(next.getDate())}`
 }
 
-/** Per provider and model, cache hits left out (the provider never saw them). */
+/**
+ * Per provider and model, cache hits left out (the provider never saw them), and requests the
+ * client cancelled (their latency is the client's choice).
+ */
 export function providerHealth(db: Database, filter: StatsFilter): ProviderHealth[] {
-  const where = whereClause(filter, 'provider IS NOT NULL', 'model IS NOT NULL', 'cache_hit = 0')
+  const where = whereClause(
+    filter,
+    'provider IS NOT NULL',
+    'model IS NOT NULL',
+    'cache_hit = 0',
+    notCancelled,
+  )
   const rows = db
     .query<
       {

@@ -307,6 +307,51 @@ describe('provider health', () => {
     ])
   })
 
+  test('a request the client cancelled is neither an error nor a mark against its provider', () => {
+    insertRows(db, [
+      ledgerRow({ latencyMs: 900, ttftMs: 300 }),
+      // Esc mid-stream: what streamed is billed, the rest never came.
+      ledgerRow({
+        errorType: 'client_closed',
+        complete: false,
+        inputTokens: 800,
+        outputTokens: 40,
+        costUsd: 0.02,
+        latencyMs: 50,
+        ttftMs: 10,
+      }),
+      // Esc before the answer began.
+      ledgerRow({
+        provider: null,
+        model: null,
+        attempts: ['openai,gpt-a client_closed'],
+        status: 499,
+        errorType: 'client_closed',
+        complete: false,
+        latencyMs: 20,
+      }),
+      // A real failure still counts.
+      ledgerRow({ status: 502, errorType: 'upstream_error', complete: false, latencyMs: 30 }),
+    ])
+    expect(totals(db, {})).toMatchObject({
+      requests: 4,
+      errors: 1,
+      outputTokens: 40,
+      costUsd: 0.02,
+    })
+    expect(providerHealth(db, {})).toMatchObject([
+      {
+        provider: 'openai',
+        model: 'gpt-a',
+        requests: 2,
+        errors: 1,
+        errorRate: 0.5,
+        latencyP50Ms: 900,
+        ttftP50Ms: 300,
+      },
+    ])
+  })
+
   test('p50 and p95 by nearest rank over twenty requests', () => {
     insertRows(
       db,
