@@ -1,5 +1,5 @@
 import { topLevelValueSpans, type Span } from './json-span.ts'
-import { MessagesRequest, type Tool, type WireBlock } from './messages.ts'
+import { MessagesRequest, type MessageParam, type Tool, type WireBlock } from './messages.ts'
 import { parseBody } from './parse.ts'
 
 /** Distinct values remembered per member, most recently used last. */
@@ -57,6 +57,9 @@ const rememberedValues = new WeakSet<object>()
 
 const decoder = new TextDecoder()
 const emptyArray = new TextEncoder().encode('[]')
+const nothing = new Uint8Array(0)
+const comma = 0x2c
+const closeBracket = 0x5d
 
 /**
  * Whether `value` (a request's tools or system blocks) is one this module remembered: the same
@@ -72,20 +75,21 @@ export function isRemembered(value: object): boolean {
  * the same ~30 KB of tools and ~7 KB of system prompt on every request of a session, so their
  * parsed values are remembered by their bytes (found without decoding, by `topLevelValueSpans`,
  * after `messages` where Claude Code writes them): when they repeat, the request gets the
- * remembered values, and while those are a good part of the body only the rest of it is
- * decoded, parsed and checked. The whole body is never decoded then: as text it would be
- * ~100 KB (UTF-16, since Claude Code's prompts hold characters beyond Latin-1), half of what a
- * request used to allocate.
+ * remembered values. It also sends its whole conversation again, one turn longer: the messages
+ * it sent before, byte for byte the same, are the remembered ones (see `knownPrefix`), and only
+ * the new ones are parsed. While what is known is a good part of the body only the rest of it
+ * is decoded, parsed and checked. The whole body is never decoded then: as text it would be
+ * twice its size (UTF-16, since Claude Code's prompts hold characters beyond Latin-1), and
+ * `JSON.parse` allocates five times the size of every string holding an escape.
  *
  * Only canonical text is remembered (the parsed value must serialise back to it exactly), and a
  * hit compares all the bytes, not just their hash: a hit is the same value by construction.
  */
 export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
-  const spans = topLevelValueSpans(
-    body,
-    members.map(({ key, recent }) => ({ key, expected: recent?.source })),
-    'messages',
-  )
+  const spans = topLevelValueSpans(body, [
+    ...members.map(({ key, recent }) => ({ key, expected: recent?.source })),
+    { key: 'messages' },
+  ])
   const hits: { member: Member; span: Span; value: readonly object[] }[] = []
   const misses: { member: Member; source: Uint8Array; hash: number | bigint }[] = []
   for (const [index, member] of members.entries()) {
@@ -97,16 +101,39 @@ export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
     if (!('value' in found)) misses.push({ member, source, hash: found.hash })
     else hits.push({ member, span, value: found.value })
   }
+  const messagesSpan = spans[members.length]
+  const messages =
+    messagesSpan === undefined ? undefined : body.subarray(messagesSpan.start, messagesSpan.end)
+  const prefix = messages === undefined ? undefined : knownPrefix(messages)
+  const cuts = hits.map(({ span }) => ({ span, with: emptyArray }))
+  if (messagesSpan !== undefined && prefix !== undefined) {
+    // The known messages and the comma after them go; `[` and the new ones stay.
+    cuts.push({
+      span: { start: messagesSpan.start + 1, end: messagesSpan.start + prefix.cutEnd },
+      with: nothing,
+    })
+  }
   // Parsing around the remembered values copies the rest into one buffer first: worth it while
-  // they are a good part of the body, not in a long conversation.
-  const cut = hits.map(({ span }) => span)
-  const around =
-    cut.length > 0 && cut.reduce((sum, span) => sum + span.end - span.start, 0) * 4 >= body.length
-  const text = decoder.decode(around ? withoutSpans(body, cut) : body)
-  const request = parseBody(MessagesRequest, text)
+  // they are a good part of the body.
+  const cutBytes = cuts.reduce((sum, cut) => sum + cut.span.end - cut.span.start, 0)
+  const around = cuts.length > 0 && cutBytes * 4 >= body.length
+  let request: MessagesRequest
+  try {
+    request = parseBody(MessagesRequest, decoder.decode(around ? withCuts(body, cuts) : body))
+  } catch (error) {
+    // Told of the request as sent: a new message's index counts the known ones too.
+    if (prefix === undefined || !around) throw error
+    return parseBody(MessagesRequest, decoder.decode(body))
+  }
   // Assigned, not spread: each member keeps its place, as if the whole text had been parsed.
   for (const { member, value } of hits) member.write(request, value)
+  if (prefix !== undefined && around) {
+    request.messages = [...prefix.conversation.messages.slice(0, prefix.count), ...request.messages]
+  }
   for (const { member, source, hash } of misses) remember(member, source, hash, request)
+  if (messages !== undefined) {
+    rememberConversation(messages, request.messages, around ? prefix : undefined)
+  }
   return request
 }
 
@@ -153,22 +180,126 @@ function remember(
   }
 }
 
-/** The body with each span's value (in the order they lie) replaced by `[]`. */
-function withoutSpans(body: Uint8Array, spans: Span[]): Uint8Array {
-  const ordered = spans.toSorted((a, b) => a.start - b.start)
-  const removed = ordered.reduce((sum, span) => sum + span.end - span.start, 0)
-  const out = new Uint8Array(body.length - removed + ordered.length * emptyArray.length)
+/** The body with each cut's span replaced by its bytes. */
+function withCuts(body: Uint8Array, cuts: readonly { span: Span; with: Uint8Array }[]): Uint8Array {
+  const ordered = cuts.toSorted((a, b) => a.span.start - b.span.start)
+  const length = ordered.reduce(
+    (sum, cut) => sum - (cut.span.end - cut.span.start) + cut.with.length,
+    body.length,
+  )
+  const out = new Uint8Array(length)
   let from = 0
   let at = 0
-  for (const span of ordered) {
-    out.set(body.subarray(from, span.start), at)
-    at += span.start - from
-    out.set(emptyArray, at)
-    at += emptyArray.length
-    from = span.end
+  for (const cut of ordered) {
+    out.set(body.subarray(from, cut.span.start), at)
+    at += cut.span.start - from
+    out.set(cut.with, at)
+    at += cut.with.length
+    from = cut.span.end
   }
   out.set(body.subarray(from), at)
   return out
+}
+
+/**
+ * A conversation parsed before: its `messages` array's bytes, the messages (deeply frozen,
+ * remembered), and where each ends in the bytes (a comma or the closing bracket follows).
+ */
+interface Conversation {
+  source: Uint8Array
+  messages: readonly MessageParam[]
+  ends: readonly number[]
+}
+
+/** The conversations remembered, most recently used last; their bytes at most `conversationBytes`. */
+const conversations: Conversation[] = []
+/** Sessions, subagents and side requests (titles, summaries) each have a conversation. */
+const conversationCapacity = 16
+const conversationBytes = 32 * 1024 * 1024
+
+/** How many of a remembered conversation's messages begin `messages`, and where they end. */
+interface KnownPrefix {
+  conversation: Conversation
+  count: number
+  /** Index in `messages` past the known ones and the comma after them (at the `]` if none). */
+  cutEnd: number
+}
+
+/**
+ * The longest run of whole messages that `messages` (an array's bytes) begins with, among the
+ * conversations remembered. Found by comparing bytes, halving the range (the longer a prefix,
+ * the fewer conversations share it): a few `memcmp`s of the conversation, no parsing.
+ */
+function knownPrefix(messages: Uint8Array): KnownPrefix | undefined {
+  const view = Buffer.from(messages.buffer, messages.byteOffset, messages.length)
+  let best: KnownPrefix | undefined
+  // The most recent first: of two that share as much, the one this session sent last.
+  for (const conversation of conversations.toReversed()) {
+    const { source, ends } = conversation
+    const agrees = (count: number) => {
+      const end = ends[count - 1] ?? 0
+      const next = view[end]
+      return (
+        end < view.length &&
+        (next === comma || next === closeBracket) &&
+        view.compare(source, 0, end, 0, end) === 0
+      )
+    }
+    let low = 0
+    let high = ends.length
+    while (low < high) {
+      const middle = (low + high + 1) >> 1
+      if (agrees(middle)) low = middle
+      else high = middle - 1
+    }
+    if (low === 0 || (best !== undefined && low <= best.count)) continue
+    const end = ends[low - 1] ?? 0
+    best = { conversation, count: low, cutEnd: view[end] === comma ? end + 1 : end }
+  }
+  if (best !== undefined) {
+    conversations.splice(conversations.indexOf(best.conversation), 1)
+    conversations.push(best.conversation)
+  }
+  return best
+}
+
+/**
+ * Remembers a request's conversation when its text is canonical (each message serialises back
+ * to its bytes exactly), in place of the one it grew from. Only the new messages are checked and
+ * frozen; the first new one first, so a client whose JSON is not canonical costs one message.
+ */
+function rememberConversation(
+  source: Uint8Array,
+  messages: readonly MessageParam[],
+  prefix: KnownPrefix | undefined,
+): void {
+  const known = prefix?.count ?? 0
+  const ends = prefix?.conversation.ends.slice(0, known) ?? []
+  let at = known === 0 ? 1 : (ends[known - 1] ?? 0) + 1
+  for (let index = known; index < messages.length; index++) {
+    const json = Buffer.from(JSON.stringify(messages[index]))
+    const end = at + json.length
+    const next = source[end]
+    if (
+      (next !== comma && next !== closeBracket) ||
+      Buffer.compare(json, source.subarray(at, end)) !== 0
+    ) {
+      return
+    }
+    ends.push(end)
+    at = end + 1
+  }
+  if (ends.length === 0 || ends.length === known) return
+  for (let index = known; index < messages.length; index++) {
+    const message = messages[index]
+    if (message !== undefined) rememberedValues.add(deepFreeze(message))
+  }
+  if (prefix !== undefined) conversations.splice(conversations.indexOf(prefix.conversation), 1)
+  conversations.push({ source, messages, ends })
+  let total = conversations.reduce((sum, conversation) => sum + conversation.source.length, 0)
+  while (conversations.length > conversationCapacity || total > conversationBytes) {
+    total -= conversations.shift()?.source.length ?? 0
+  }
 }
 
 function deepFreeze<T>(value: T): T {

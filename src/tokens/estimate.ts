@@ -22,17 +22,21 @@ export function estimateInputTokens(
   if (typeof system === 'string') total += counter.count(system)
   else if (system !== undefined) total += tokensOnce(system, () => blocksTokens(system, counter))
   for (const message of request.messages) {
-    total += messageOverhead
-    if (typeof message.content === 'string') total += counter.count(message.content)
-    else total += blocksTokens(message.content, counter)
+    const content = message.content
+    total +=
+      messageOverhead +
+      tokensOnce(message, () =>
+        typeof content === 'string' ? counter.count(content) : blocksTokens(content, counter),
+      )
   }
   const tools = request.tools ?? []
   return total + tokensOnce(tools, () => toolTokens(tools, counter))
 }
 
 /**
- * A value's tokens, counted once when the request parser remembered it (Claude Code's tools
- * and system prompt: the same frozen object for the same text on every request).
+ * A value's tokens, counted once when the request parser remembered it (Claude Code's tools,
+ * system prompt and the messages it sends again: the same frozen object for the same text on
+ * every request).
  */
 function tokensOnce(value: object, count: () => number): number {
   if (!isRemembered(value)) return count()

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { longContextBody } from '../../bench/bodies.ts'
 import { RouterError } from '../../src/lib/errors.ts'
-import { MessagesRequest, type Tool } from '../../src/protocol/messages.ts'
+import { MessagesRequest, type MessageParam, type Tool } from '../../src/protocol/messages.ts'
 import { parseBody } from '../../src/protocol/parse.ts'
 import { isRemembered, parseMessagesRequest } from '../../src/protocol/parse-request.ts'
 import { fixtureBody } from '../helpers.ts'
@@ -110,7 +110,7 @@ describe('parseMessagesRequest', () => {
     expect(Object.keys(parsed)).toEqual(Object.keys(parseBody(MessagesRequest, later)))
   })
 
-  test('a changed system prompt is parsed afresh; one as a string, or before messages, is not remembered', () => {
+  test('a changed system prompt is parsed afresh; one as a string is not remembered, one before messages is', () => {
     const first = parseMessagesRequest(bytesOf(text))
     const changed = JSON.parse(text) as { system: { text: string }[] }
     const block = changed.system[1]
@@ -127,8 +127,8 @@ describe('parseMessagesRequest', () => {
     for (let turn = 0; turn < 2; turn++) {
       const early = parseMessagesRequest(bytesOf(before))
       expect(early).toEqual(parseBody(MessagesRequest, before))
-      expect(isRemembered(early.system as object)).toBe(false)
-      // The tools, after messages, are still remembered.
+      // The scan reads through the messages to find them, so members before them are found too.
+      expect(early.system).toBe(first.system as NonNullable<typeof first.system>)
       expect(early.tools).toBe(first.tools as NonNullable<typeof first.tools>)
     }
   })
@@ -154,6 +154,71 @@ describe('parseMessagesRequest', () => {
     const bad = JSON.parse(text) as { tools: unknown[] }
     bad.tools.push({ description: 'no name' })
     expect(failureOf(JSON.stringify(bad))).toStartWith('tools.')
+  })
+})
+
+describe('a conversation sent again, one turn longer', () => {
+  const conversation = JSON.parse(
+    fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json'),
+  ) as { messages: Record<string, unknown>[] } & Record<string, unknown>
+  const turn = (messages: unknown[]) => JSON.stringify({ ...conversation, messages })
+  const grown = [
+    ...conversation.messages,
+    { role: 'assistant', content: [{ type: 'text', text: 'Done: it printed hello.' }] },
+    { role: 'user', content: [{ type: 'text', text: 'Now say it in French — s’il te plaît.' }] },
+  ]
+
+  test('the messages sent before are the same objects; only the new ones are parsed', () => {
+    const first = parseMessagesRequest(bytesOf(turn(conversation.messages)))
+    const next = parseMessagesRequest(bytesOf(turn(grown)))
+    expect(next).toEqual(parseBody(MessagesRequest, turn(grown)))
+    const known = conversation.messages.length
+    for (let index = 0; index < known; index++) {
+      expect(next.messages[index]).toBe(first.messages[index] as MessageParam)
+    }
+    expect(isRemembered(next.messages[0] as MessageParam)).toBe(true)
+    expect(Object.isFrozen(next.messages[known])).toBe(true)
+    // The same conversation again: every message known.
+    const again = parseMessagesRequest(bytesOf(turn(grown)))
+    expect(again.messages.every((message, index) => message === next.messages[index])).toBe(true)
+    expect(again).toEqual(next)
+  })
+
+  test('a message changed since (a cache marker moved) is parsed afresh, those before it are kept', () => {
+    const first = parseMessagesRequest(bytesOf(turn(grown)))
+    const moved = structuredClone(grown) as { content: Record<string, unknown>[] }[]
+    const last = moved.at(-1)?.content[0]
+    if (last === undefined) throw new Error('the last message has a block')
+    last.cache_control = { type: 'ephemeral' }
+    const parsed = parseMessagesRequest(bytesOf(turn(moved)))
+    expect(parsed).toEqual(parseBody(MessagesRequest, turn(moved)))
+    expect(parsed.messages.at(-2)).toBe(first.messages.at(-2) as MessageParam)
+    expect(parsed.messages.at(-1)).not.toBe(first.messages.at(-1) as MessageParam)
+    // An earlier message edited (context management clears old tool results): kept up to it.
+    const cleared = structuredClone(grown) as { role: string; content: unknown }[]
+    const second = cleared[1]
+    if (second === undefined) throw new Error('the conversation has two messages')
+    second.content = [{ type: 'text', text: '[cleared]' }]
+    const edited = parseMessagesRequest(bytesOf(turn(cleared)))
+    expect(edited).toEqual(parseBody(MessagesRequest, turn(cleared)))
+    expect(edited.messages[0]).toBe(first.messages[0] as MessageParam)
+    expect(edited.messages[1]).not.toBe(first.messages[1] as MessageParam)
+  })
+
+  test('a bad new message is refused by its index in the whole conversation', () => {
+    parseMessagesRequest(bytesOf(turn(grown)))
+    const bad = turn([...grown, { role: 'robot', content: 'hi' }])
+    expect(failureOf(bad)).toBe(plainFailureOf(bad))
+    expect(failureOf(bad)).toStartWith(`messages.${grown.length}`)
+  })
+
+  test('text that is not canonical is parsed in full every time, and equal', () => {
+    const spaced = (messages: unknown[]) => JSON.stringify({ ...conversation, messages }, null, 1)
+    const first = parseMessagesRequest(bytesOf(spaced(conversation.messages)))
+    const next = parseMessagesRequest(bytesOf(spaced(grown)))
+    expect(next).toEqual(parseBody(MessagesRequest, spaced(grown)))
+    expect(next.messages[0]).not.toBe(first.messages[0] as MessageParam)
+    expect(isRemembered(next.messages[0] as MessageParam)).toBe(false)
   })
 })
 

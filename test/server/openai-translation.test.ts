@@ -70,6 +70,33 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     ).toBe(true)
   })
 
+  test('conversations sent again turn after turn reach the provider as a plain conversion of each', async () => {
+    using upstream = fakeOpenAI(() => ({ text: 'ok' }))
+    await using router = testRouter(configFor(upstream.url))
+    // Every recording in order, twice: sessions grow turn by turn, then repeat as they were.
+    const bodies = [...recordedRequestBodies(), ...recordedRequestBodies()].map(({ body }) => body)
+    for (const body of bodies) {
+      const response = await fetch(`${router.url}/v1/messages?beta=true`, {
+        method: 'POST',
+        headers: claudeHeaders,
+        body,
+      })
+      expect(response.status).toBe(200)
+      await response.arrayBuffer()
+    }
+    expect(upstream.seen).toHaveLength(bodies.length)
+    for (const [index, body] of bodies.entries()) {
+      const plain = convertRequest({
+        request: parseBody(MessagesRequest, body),
+        model: 'gpt-test',
+        provider: { name: 'oai', endpoint: `${upstream.url}/v1/chat/completions` },
+        modelEntry: { id: 'gpt-test' },
+      })
+      const sent = JSON.parse(upstream.seen[index]?.body ?? '{}') as { messages: unknown }
+      expect(sent.messages).toEqual(JSON.parse(JSON.stringify(plain.body.messages)))
+    }
+  })
+
   test('repeated tools are sent from the memo; a changed tool reaches the provider changed', async () => {
     using upstream = fakeOpenAI(() => ({ text: 'ok' }))
     await using router = testRouter(configFor(upstream.url))
