@@ -226,41 +226,36 @@ interface KnownPrefix {
 }
 
 /**
- * The longest run of whole messages that `messages` (an array's bytes) begins with, among the
- * conversations remembered. Found by comparing bytes, halving the range (the longer a prefix,
- * the fewer conversations share it): a few `memcmp`s of the conversation, no parsing.
+ * How much of `messages` (an array's bytes) a remembered conversation already holds: the
+ * longest run of whole messages it begins with, in the conversation this one grew from. That is
+ * the most recent one that begins with the same first message (a session's main thread, a
+ * subagent and a side request such as a title each begin with their own); its run is found by
+ * halving, comparing bytes: a few `memcmp`s of the conversation, no parsing.
  */
 function knownPrefix(messages: Uint8Array): KnownPrefix | undefined {
   const view = Buffer.from(messages.buffer, messages.byteOffset, messages.length)
-  let best: KnownPrefix | undefined
-  // The most recent first: of two that share as much, the one this session sent last.
-  for (const conversation of conversations.toReversed()) {
-    const { source, ends } = conversation
-    const agrees = (count: number) => {
-      const end = ends[count - 1] ?? 0
-      const next = view[end]
-      return (
-        end < view.length &&
-        (next === comma || next === closeBracket) &&
-        view.compare(source, 0, end, 0, end) === 0
-      )
-    }
-    let low = 0
-    let high = ends.length
-    while (low < high) {
-      const middle = (low + high + 1) >> 1
-      if (agrees(middle)) low = middle
-      else high = middle - 1
-    }
-    if (low === 0 || (best !== undefined && low <= best.count)) continue
-    const end = ends[low - 1] ?? 0
-    best = { conversation, count: low, cutEnd: view[end] === comma ? end + 1 : end }
+  const agrees = ({ source, ends }: Conversation, count: number) => {
+    const end = ends[count - 1] ?? 0
+    const next = view[end]
+    return (
+      end < view.length &&
+      (next === comma || next === closeBracket) &&
+      view.compare(source, 0, end, 0, end) === 0
+    )
   }
-  if (best !== undefined) {
-    conversations.splice(conversations.indexOf(best.conversation), 1)
-    conversations.push(best.conversation)
+  const conversation = conversations.findLast((candidate) => agrees(candidate, 1))
+  if (conversation === undefined) return undefined
+  let low = 1
+  let high = conversation.ends.length
+  while (low < high) {
+    const middle = (low + high + 1) >> 1
+    if (agrees(conversation, middle)) low = middle
+    else high = middle - 1
   }
-  return best
+  conversations.splice(conversations.indexOf(conversation), 1)
+  conversations.push(conversation)
+  const end = conversation.ends[low - 1] ?? 0
+  return { conversation, count: low, cutEnd: view[end] === comma ? end + 1 : end }
 }
 
 /**
