@@ -7,6 +7,7 @@ import { MessagesRequest } from '../src/protocol/messages.ts'
 import { parseBody } from '../src/protocol/parse.ts'
 import { convertRequest, serializeChatRequest } from '../src/providers/openai/convert-request.ts'
 import { parseMessagesRequest } from '../src/protocol/parse-request.ts'
+import { turnMarker } from './turn-variants.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 
@@ -80,6 +81,22 @@ export function longContextBody(body: Record<string, unknown>, targetBytes: numb
     ]
     messages.push(...turn)
     size += JSON.stringify(turn).length
+  }
+  return { ...body, messages }
+}
+
+/** The body with a text block holding `turnMarker` (see turn-variants.ts) added to its last message. */
+export function withTurnMarker(body: Record<string, unknown>): Record<string, unknown> {
+  const messages = [...(body.messages as { role: string; content: unknown }[])]
+  const last = messages.at(-1)
+  if (last === undefined) return body
+  const content =
+    typeof last.content === 'string'
+      ? [{ type: 'text', text: last.content }]
+      : (last.content as unknown[])
+  messages[messages.length - 1] = {
+    ...last,
+    content: [...content, { type: 'text', text: `Turn ${turnMarker}.` }],
   }
   return { ...body, messages }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   anthropicBody,
   longContextBody,
+  withTurnMarker,
   openAIBody,
   openAIHeaders,
   type RecordedRequest,
@@ -48,10 +49,11 @@ export function prepareWorkload(options: {
   directory: string
 }): PreparedWorkload {
   const { workload, fixture, directory } = options
-  const source =
+  const source = withTurnMarker(
     workload.body === 'long-context'
       ? longContextBody(fixture.body, longContextBytes)
-      : fixture.body
+      : fixture.body,
+  )
   const ccrText = anthropicBody(source, {
     stream: workload.stream,
     ...(workload.route === 'explicit'

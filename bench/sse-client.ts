@@ -6,7 +6,8 @@
  *   bun bench/sse-client.ts --url <url> --body <file> --headers <file> --concurrency 50
  *     [--duration 5] [--requests N] [--expect message_stop] [--spread 1000]
  *
- * Each of `concurrency` workers posts the body, reads the answer to its end and starts again,
+ * Each of `concurrency` workers posts the body (its newest turn numbered per request, see
+ * turn-variants.ts), reads the answer to its end and starts again,
  * until `duration` seconds have passed or `requests` have started. With `--spread`, worker i
  * starts i × spread / concurrency ms in: streams that all take the same time would otherwise
  * keep starting together, every request arriving with the others of its round. A request
@@ -18,6 +19,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { parseHeaderLines } from './header-lines.ts'
 import { ascending, percentile } from './stats.ts'
+import { turnVariants } from './turn-variants.ts'
 
 const { values } = parseArgs({
   args: Bun.argv.slice(2),
@@ -37,7 +39,7 @@ if (values.url === undefined || values.body === undefined || values.headers === 
   process.exit(2)
 }
 const url = values.url
-const body = new Uint8Array(readFileSync(values.body))
+const bodies = turnVariants(new Uint8Array(readFileSync(values.body)))
 const headers = parseHeaderLines(readFileSync(values.headers, 'utf8'))
 const concurrency = Number(values.concurrency)
 const limit = values.requests === undefined ? Number.POSITIVE_INFINITY : Number(values.requests)
@@ -61,6 +63,7 @@ function fail(reason: string) {
 
 async function once() {
   const sent = performance.now()
+  const body = bodies[started % bodies.length]
   const response = await fetch(url, { method: 'POST', headers, body })
   const reader = response.body?.getReader()
   let firstByte: number | undefined

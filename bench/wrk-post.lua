@@ -1,5 +1,6 @@
 -- wrk script for the benchmark: POSTs the body in $BENCH_BODY with the headers in
--- $BENCH_HEADERS (one "name: value" per line), and prints one JSON line at the end:
+-- $BENCH_HEADERS (one "name: value" per line), its newest turn numbered per request, and prints
+-- one JSON line at the end:
 --   BENCH_JSON {"requests":…,"durationUs":…,"non2xx":…,"p50Us":…,…}
 local body_file = assert(io.open(os.getenv('BENCH_BODY'), 'rb'))
 wrk.method = 'POST'
@@ -8,6 +9,26 @@ body_file:close()
 for line in io.lines(os.getenv('BENCH_HEADERS')) do
   local name, value = line:match('^([^:]+):%s*(.*)$')
   if name then wrk.headers[name] = value end
+end
+
+-- Each request numbers its newest turn (`#turn-0000#` in the body, as bench/bodies.ts puts
+-- it) one of 64 ways, made once per thread: no session sends the same conversation twice.
+local marker = '#turn-0000#'
+local variants = {}
+local sent = 0
+init = function(args)
+  local at = wrk.body:find(marker, 1, true)
+  for index = 0, 63 do
+    local body = wrk.body
+    if at then
+      body = body:sub(1, at - 1) .. string.format('#turn-%04d#', index) .. body:sub(at + #marker)
+    end
+    variants[index + 1] = wrk.format(nil, nil, nil, body)
+  end
+end
+request = function()
+  sent = sent + 1
+  return variants[sent % 64 + 1]
 end
 
 done = function(summary, latency, requests)
