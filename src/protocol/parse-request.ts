@@ -209,13 +209,24 @@ interface Conversation {
   source: Uint8Array
   messages: readonly MessageParam[]
   ends: readonly number[]
+  /** When a request last grew from it (ms): one left alone for `conversationIdleMs` is dropped. */
+  usedAt: number
 }
 
-/** The conversations remembered, most recently used last; their bytes at most `conversationBytes`. */
+/**
+ * The conversations remembered, most recently used last. Sessions, subagents and side requests
+ * (titles, summaries) each have one; what they hold (their bytes and about three times as much
+ * parsed) is bounded by `conversationBytes`, and given back once they sit idle.
+ */
 const conversations: Conversation[] = []
-/** Sessions, subagents and side requests (titles, summaries) each have a conversation. */
-const conversationCapacity = 16
-const conversationBytes = 32 * 1024 * 1024
+const conversationCapacity = 8
+const conversationBytes = 16 * 1024 * 1024
+const conversationIdleMs = 30 * 60 * 1000
+
+function forget(conversation: Conversation): void {
+  const at = conversations.indexOf(conversation)
+  if (at >= 0) conversations.splice(at, 1)
+}
 
 /** How many of a remembered conversation's messages begin `messages`, and where they end. */
 interface KnownPrefix {
@@ -252,8 +263,9 @@ function knownPrefix(messages: Uint8Array): KnownPrefix | undefined {
     if (agrees(conversation, middle)) low = middle
     else high = middle - 1
   }
-  conversations.splice(conversations.indexOf(conversation), 1)
+  forget(conversation)
   conversations.push(conversation)
+  conversation.usedAt = Date.now()
   const end = conversation.ends[low - 1] ?? 0
   return { conversation, count: low, cutEnd: view[end] === comma ? end + 1 : end }
 }
@@ -289,11 +301,17 @@ function rememberConversation(
     const message = messages[index]
     if (message !== undefined) rememberedValues.add(deepFreeze(message))
   }
-  if (prefix !== undefined) conversations.splice(conversations.indexOf(prefix.conversation), 1)
-  conversations.push({ source, messages, ends })
+  if (prefix !== undefined) forget(prefix.conversation)
+  const now = Date.now()
+  conversations.push({ source, messages, ends, usedAt: now })
   let total = conversations.reduce((sum, conversation) => sum + conversation.source.length, 0)
-  while (conversations.length > conversationCapacity || total > conversationBytes) {
-    total -= conversations.shift()?.source.length ?? 0
+  for (;;) {
+    const oldest = conversations[0]
+    if (oldest === undefined) break
+    const over = conversations.length > conversationCapacity || total > conversationBytes
+    if (!over && now - oldest.usedAt < conversationIdleMs) break
+    total -= oldest.source.length
+    conversations.shift()
   }
 }
 

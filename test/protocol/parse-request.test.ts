@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test'
+import { describe, expect, setSystemTime, test } from 'bun:test'
 import { longContextBody } from '../../bench/bodies.ts'
 import { RouterError } from '../../src/lib/errors.ts'
 import { MessagesRequest, type MessageParam, type Tool } from '../../src/protocol/messages.ts'
@@ -210,6 +210,27 @@ describe('a conversation sent again, one turn longer', () => {
     const bad = turn([...grown, { role: 'robot', content: 'hi' }])
     expect(failureOf(bad)).toBe(plainFailureOf(bad))
     expect(failureOf(bad)).toStartWith(`messages.${grown.length}`)
+  })
+
+  test('a conversation left alone for half an hour is let go; one in use is kept', () => {
+    const other = (text: string) => turn([{ role: 'user', content: text }])
+    try {
+      setSystemTime(new Date('2030-01-01T10:00:00Z'))
+      const first = parseMessagesRequest(bytesOf(turn(conversation.messages)))
+      setSystemTime(new Date('2030-01-01T10:29:00Z'))
+      parseMessagesRequest(bytesOf(other('another session, 29 minutes later')))
+      const kept = parseMessagesRequest(bytesOf(turn(grown)))
+      expect(kept.messages[0]).toBe(first.messages[0] as MessageParam)
+      setSystemTime(new Date('2030-01-01T11:00:00Z'))
+      parseMessagesRequest(bytesOf(other('another session, 31 minutes after the last turn')))
+      const later = parseMessagesRequest(bytesOf(turn([...grown, { role: 'user', content: 'hi' }])))
+      expect(later.messages[0]).not.toBe(first.messages[0] as MessageParam)
+      expect(later).toEqual(
+        parseBody(MessagesRequest, turn([...grown, { role: 'user', content: 'hi' }])),
+      )
+    } finally {
+      setSystemTime()
+    }
   })
 
   test('text that is not canonical is parsed in full every time, and equal', () => {
