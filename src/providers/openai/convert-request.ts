@@ -1,5 +1,6 @@
 import type { ProviderSettings } from '../../config/providers.ts'
 import type { ModelEntry } from '../../config/schema.ts'
+import { jsonBytes, writeJsonBytes } from '../../lib/json-bytes.ts'
 import type { MessagesRequest } from '../../protocol/messages.ts'
 import type { ConversionWarning } from '../warnings.ts'
 import type { ChatRequest } from './api.ts'
@@ -133,41 +134,41 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
   const { tools: _tools, messages: _messages, ...rest } = body
   const head = JSON.stringify(rest)
   // All the messages; or a remembered system prompt's JSON, then the messages after it (their
-  // opening bracket to become a comma) or the closing bracket.
-  const messagesJson = systemJson === undefined ? JSON.stringify(body.messages) : undefined
+  // opening bracket to become a comma) or the closing bracket. A conversation's long texts are
+  // escaped once, not on every turn (`jsonBytes`).
+  const messagesJson = systemJson === undefined ? jsonBytes(body.messages) : undefined
   const system =
     systemJson === undefined
       ? undefined
-      : { json: systemJson, after: others.length === 0 ? ']' : JSON.stringify(others) }
+      : { json: systemJson, after: others.length === 0 ? closeBracket : jsonBytes(others) }
   const out = new Uint8Array(
     Buffer.byteLength(head) +
       messagesKey.length +
-      (messagesJson === undefined ? 0 : Buffer.byteLength(messagesJson)) +
+      (messagesJson?.byteLength ?? 0) +
       (system === undefined
         ? 0
-        : openBracket.length + system.json.length + Buffer.byteLength(system.after)) +
+        : openBracket.length +
+          system.json.length +
+          (system.after instanceof Uint8Array ? system.after.length : system.after.byteLength)) +
       (toolsJson === undefined ? 0 : toolsKey.length + toolsJson.length),
   )
   // Written in place, each text encoded once: a closing or opening bracket that must go is
   // overwritten by what follows it, not sliced off the text (a copy of ~25 KB of UTF-16, or
   // ~600 KB in a long conversation).
-  let at = 0
-  const text = (value: string) => {
-    at += encoder.encodeInto(value, out.subarray(at)).written
-  }
+  let at = encoder.encodeInto(head, out).written
   const bytes = (value: Uint8Array) => {
     out.set(value, at)
     at += value.length
   }
-  text(head)
   at -= 1 // the closing brace
   bytes(messagesKey)
-  if (messagesJson !== undefined) text(messagesJson)
+  if (messagesJson !== undefined) at = writeJsonBytes(messagesJson, out, at)
   if (system !== undefined) {
     bytes(openBracket)
     bytes(system.json)
     const afterAt = at
-    text(system.after)
+    if (system.after instanceof Uint8Array) bytes(system.after)
+    else at = writeJsonBytes(system.after, out, at)
     if (others.length > 0) out[afterAt] = comma // the system message comes before them
   }
   if (toolsJson !== undefined) {
@@ -182,6 +183,7 @@ const encoder = new TextEncoder()
 const messagesKey = encoder.encode(',"messages":')
 const toolsKey = encoder.encode(',"tools":')
 const openBracket = encoder.encode('[')
+const closeBracket = encoder.encode(']')
 const closeBrace = encoder.encode('}')
 const comma = 0x2c
 
