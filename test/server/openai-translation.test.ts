@@ -30,6 +30,29 @@ function configFor(url: string, extra: Record<string, unknown> = {}) {
 
 const claudeHeaders = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }
 
+/** Posts each body to the router in turn, as Claude Code would, each answered with a 200. */
+async function postEach(routerUrl: string, bodies: readonly string[]) {
+  for (const body of bodies) {
+    const response = await fetch(`${routerUrl}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      body,
+    })
+    expect(response.status).toBe(200)
+    await response.arrayBuffer()
+  }
+}
+
+/** The request converted without the router (no memo): what `configFor` should send. */
+function plainConversion(body: string, upstreamUrl: string) {
+  return convertRequest({
+    request: parseBody(MessagesRequest, body),
+    model: 'gpt-test',
+    provider: { name: 'oai', endpoint: `${upstreamUrl}/v1/chat/completions` },
+    modelEntry: { id: 'gpt-test' },
+  })
+}
+
 describe('Claude Code requests through an OpenAI-compatible provider', () => {
   test('every recorded Claude Code request converts to one a strict provider accepts', async () => {
     using upstream = fakeOpenAI(() => ({ text: 'ok' }))
@@ -75,23 +98,10 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     await using router = testRouter(configFor(upstream.url))
     // Every recording in order, twice: sessions grow turn by turn, then repeat as they were.
     const bodies = [...recordedRequestBodies(), ...recordedRequestBodies()].map(({ body }) => body)
-    for (const body of bodies) {
-      const response = await fetch(`${router.url}/v1/messages?beta=true`, {
-        method: 'POST',
-        headers: claudeHeaders,
-        body,
-      })
-      expect(response.status).toBe(200)
-      await response.arrayBuffer()
-    }
+    await postEach(router.url, bodies)
     expect(upstream.seen).toHaveLength(bodies.length)
     for (const [index, body] of bodies.entries()) {
-      const plain = convertRequest({
-        request: parseBody(MessagesRequest, body),
-        model: 'gpt-test',
-        provider: { name: 'oai', endpoint: `${upstream.url}/v1/chat/completions` },
-        modelEntry: { id: 'gpt-test' },
-      })
+      const plain = plainConversion(body, upstream.url)
       const sent = JSON.parse(upstream.seen[index]?.body ?? '{}') as { messages: unknown }
       expect(sent.messages).toEqual(JSON.parse(JSON.stringify(plain.body.messages)))
     }
@@ -106,15 +116,7 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     if (bash === undefined) throw new Error('the fixture has a Bash tool')
     bash.description = 'Runs a shell command (edited between turns).'
     const bodies = [original, original, JSON.stringify(edited), original]
-    for (const body of bodies) {
-      const response = await fetch(`${router.url}/v1/messages?beta=true`, {
-        method: 'POST',
-        headers: claudeHeaders,
-        body,
-      })
-      expect(response.status).toBe(200)
-      await response.arrayBuffer()
-    }
+    await postEach(router.url, bodies)
     const sentTools = upstream.seen.map(
       (request) =>
         (
@@ -137,12 +139,7 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     // Whether from the memo or not, the same tools go out in full.
     expect(sentTools[1]).toEqual(sentTools[0] ?? [])
     expect(sentTools[3]).toEqual(sentTools[0] ?? [])
-    const plain = convertRequest({
-      request: parseBody(MessagesRequest, original),
-      model: 'gpt-test',
-      provider: { name: 'oai', endpoint: `${upstream.url}/v1/chat/completions` },
-      modelEntry: { id: 'gpt-test' },
-    })
+    const plain = plainConversion(original, upstream.url)
     expect(sentTools[0]).toEqual(JSON.parse(JSON.stringify(plain.body.tools)))
   })
 
