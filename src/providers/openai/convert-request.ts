@@ -1,6 +1,6 @@
 import type { ProviderSettings } from '../../config/providers.ts'
 import type { ModelEntry } from '../../config/schema.ts'
-import { jsonBytes, writeJsonBytes } from '../../lib/json-bytes.ts'
+import { jsonBytes, writeJsonBytes, type JsonBytes } from '../../lib/json-bytes.ts'
 import type { MessagesRequest } from '../../protocol/messages.ts'
 import type { ConversionWarning } from '../warnings.ts'
 import type { ChatRequest } from './api.ts'
@@ -140,16 +140,14 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
   const system =
     systemJson === undefined
       ? undefined
-      : { json: systemJson, after: others.length === 0 ? closeBracket : jsonBytes(others) }
+      : { json: systemJson, after: others.length === 0 ? closingBracket : jsonBytes(others) }
   const out = new Uint8Array(
     Buffer.byteLength(head) +
       messagesKey.length +
       (messagesJson?.byteLength ?? 0) +
       (system === undefined
         ? 0
-        : openBracket.length +
-          system.json.length +
-          (system.after instanceof Uint8Array ? system.after.length : system.after.byteLength)) +
+        : openBracket.length + system.json.length + system.after.byteLength) +
       (toolsJson === undefined ? 0 : toolsKey.length + toolsJson.length),
   )
   // Written in place, each text encoded once: a closing or opening bracket that must go is
@@ -167,8 +165,7 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
     bytes(openBracket)
     bytes(system.json)
     const afterAt = at
-    if (system.after instanceof Uint8Array) bytes(system.after)
-    else at = writeJsonBytes(system.after, out, at)
+    at = writeJsonBytes(system.after, out, at)
     if (others.length > 0) out[afterAt] = comma // the system message comes before them
   }
   if (toolsJson !== undefined) {
@@ -183,7 +180,7 @@ const encoder = new TextEncoder()
 const messagesKey = encoder.encode(',"messages":')
 const toolsKey = encoder.encode(',"tools":')
 const openBracket = encoder.encode('[')
-const closeBracket = encoder.encode(']')
+const closingBracket: JsonBytes = { pieces: [']'], byteLength: 1 }
 const closeBrace = encoder.encode('}')
 const comma = 0x2c
 
