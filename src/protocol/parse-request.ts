@@ -303,7 +303,9 @@ function rememberConversation(
   }
   if (prefix !== undefined) forget(prefix.conversation)
   const now = Date.now()
-  conversations.push({ source, messages, ends, usedAt: now })
+  // The request's own list, frozen as its messages are: nothing downstream can change what the
+  // next turn will be handed.
+  conversations.push({ source, messages: Object.freeze(messages), ends, usedAt: now })
   let total = conversations.reduce((sum, conversation) => sum + conversation.source.length, 0)
   for (;;) {
     const oldest = conversations[0]

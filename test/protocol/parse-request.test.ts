@@ -178,6 +178,8 @@ describe('a conversation sent again, one turn longer', () => {
     }
     expect(isRemembered(next.messages[0] as MessageParam)).toBe(true)
     expect(Object.isFrozen(next.messages[known])).toBe(true)
+    // The list itself too: what the next turn is handed cannot be changed downstream.
+    expect(Object.isFrozen(next.messages)).toBe(true)
     // The same conversation again: every message known.
     const again = parseMessagesRequest(bytesOf(turn(grown)))
     expect(again.messages.every((message, index) => message === next.messages[index])).toBe(true)
