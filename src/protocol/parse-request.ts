@@ -216,7 +216,8 @@ interface Conversation {
 /**
  * The conversations remembered, most recently used last. Sessions, subagents and side requests
  * (titles, summaries) each have one; what they hold (their bytes and about three times as much
- * parsed) is bounded by `conversationBytes`, and given back once they sit idle.
+ * parsed) is bounded by `conversationBytes`, and one left alone for `conversationIdleMs` is
+ * dropped when the next conversation is remembered.
  */
 const conversations: Conversation[] = []
 const conversationCapacity = 8
