@@ -36,13 +36,11 @@ export function topLevelValueSpan(
 /**
  * `topLevelValueSpan` for several members in one reading, each span at its member's index.
  *
- * Made for members near the end (Claude Code writes `system` and `tools` after `messages`): it
+ * Made for members near the end (Claude Code writes `messages`, then `system` and `tools`): it
  * reads from the end backwards, building nothing and jumping from quote to quote
- * (`lastIndexOf`) through strings, and stops once every member is found, or at `stopAt`'s
- * member (what precedes it is not looked for), so it passes only what follows the members and
- * the members themselves: a few microseconds however long the conversation. Brackets inside
- * strings do not count; a key that occurs deeper down (a tool schema's own `"tools"`) is not
- * the top-level one. Bytes rather than text: in UTF-8 no byte of a multi-byte character is a
+ * (`lastIndexOf`) through strings, and stops once every member is found, so it passes only
+ * what follows the members and the members themselves. Brackets inside strings do not count;
+ * a key that occurs deeper down (a tool schema's own `"tools"`) is not the top-level one. Bytes rather than text: in UTF-8 no byte of a multi-byte character is a
  * quote, a backslash or a bracket, and the request is then never decoded whole.
  *
  * A member's `expected` value is the value it most likely holds (the tools of the last
@@ -52,10 +50,8 @@ export function topLevelValueSpan(
 export function topLevelValueSpans(
   text: Uint8Array,
   wanted: readonly WantedMember[],
-  stopAt?: string,
 ): (Span | undefined)[] {
   const keys = wanted.map((member) => quoted(member.key))
-  const stop = stopAt === undefined ? undefined : quoted(stopAt)
   const spans: (Span | undefined)[] = wanted.map(() => undefined)
   const done = wanted.map(() => false)
   let left = wanted.length
@@ -84,8 +80,6 @@ export function topLevelValueSpans(
       if (open < 0) return none()
       if (depth === 1 && keyDue) {
         const length = index - open + 1
-        if (stop !== undefined && length === stop.length && startsWith(text, stop, open))
-          return spans
         const found = keys.findIndex(
           (key, at) => !done[at] && length === key.length && startsWith(text, key, open),
         )

@@ -74,8 +74,8 @@ export function isRemembered(value: object): boolean {
  * A client's Messages request, parsed and checked from the bytes it sent. Claude Code repeats
  * the same ~30 KB of tools and ~7 KB of system prompt on every request of a session, so their
  * parsed values are remembered by their bytes (found without decoding, by `topLevelValueSpans`,
- * after `messages` where Claude Code writes them): when they repeat, the request gets the
- * remembered values. It also sends its whole conversation again, one turn longer: the messages
+ * which reads the top level backwards, `messages` included): when they repeat, the request
+ * gets the remembered values. It also sends its whole conversation again, one turn longer: the messages
  * it sent before, byte for byte the same, are the remembered ones (see `knownPrefix`), and only
  * the new ones are parsed. While what is known is a good part of the body only the rest of it
  * is decoded, parsed and checked. The whole body is never decoded then: as text it would be
