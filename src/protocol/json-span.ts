@@ -40,8 +40,9 @@ export function topLevelValueSpan(
  * reads from the end backwards, building nothing and jumping from quote to quote
  * (`lastIndexOf`) through strings, and stops once every member is found, so it passes only
  * what follows the members and the members themselves. Brackets inside strings do not count;
- * a key that occurs deeper down (a tool schema's own `"tools"`) is not the top-level one. Bytes rather than text: in UTF-8 no byte of a multi-byte character is a
- * quote, a backslash or a bracket, and the request is then never decoded whole.
+ * a key that occurs deeper down (a tool schema's own `"tools"`) is not the top-level one.
+ * Bytes rather than text: in UTF-8 no byte of a multi-byte character is a quote, a backslash
+ * or a bracket, and the request is then never decoded whole.
  *
  * A member's `expected` value is the value it most likely holds (the tools of the last
  * request): when a top-level value ends with it, `"key":` just before, its span is taken

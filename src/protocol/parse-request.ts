@@ -75,12 +75,13 @@ export function isRemembered(value: object): boolean {
  * the same ~30 KB of tools and ~7 KB of system prompt on every request of a session, so their
  * parsed values are remembered by their bytes (found without decoding, by `topLevelValueSpans`,
  * which reads the top level backwards, `messages` included): when they repeat, the request
- * gets the remembered values. It also sends its whole conversation again, one turn longer: the messages
- * it sent before, byte for byte the same, are the remembered ones (see `knownPrefix`), and only
- * the new ones are parsed. While what is known is a good part of the body only the rest of it
- * is decoded, parsed and checked. The whole body is never decoded then: as text it would be
- * twice its size (UTF-16, since Claude Code's prompts hold characters beyond Latin-1), and
- * `JSON.parse` allocates five times the size of every string holding an escape.
+ * gets the remembered values. It also sends its whole conversation again, one turn longer:
+ * the messages it sent before, byte for byte the same, are the remembered ones (see
+ * `knownPrefix`), and only the new ones are parsed. While what is known is a good part of the
+ * body only the rest of it is decoded, parsed and checked. The whole body is never decoded
+ * then: as text it would be twice its size (UTF-16, since Claude Code's prompts hold
+ * characters beyond Latin-1), and `JSON.parse` allocates five times the size of every string
+ * holding an escape.
  *
  * Only canonical text is remembered (the parsed value must serialise back to it exactly), and a
  * hit compares all the bytes, not just their hash: a hit is the same value by construction.
