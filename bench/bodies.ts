@@ -85,7 +85,7 @@ export function longContextBody(body: Record<string, unknown>, targetBytes: numb
   return { ...body, messages }
 }
 
-/** The body with a text block holding `turnMarker` (see turn-variants.ts) added to its last message. */
+/** The body with a text block holding `turnMarker` (turn-variants.ts) in its last message. */
 export function withTurnMarker(body: Record<string, unknown>): Record<string, unknown> {
   const messages = [...(body.messages as { role: string; content: unknown }[])]
   const last = messages.at(-1)

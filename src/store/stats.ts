@@ -11,7 +11,7 @@ export interface StatsFilter {
 /** What a set of requests used and cost. */
 export interface Usage {
   requests: number
-  /** Requests that ended with status >= 400 or did not complete, unless the client cancelled them. */
+  /** Requests that ended with status >= 400 or did not complete, unless the client cancelled. */
   errors: number
   /** Requests answered from ccr's response cache. */
   cacheHits: number

@@ -12,7 +12,7 @@ function bytesOf(value: unknown): Uint8Array {
   return out
 }
 
-/** Byte for byte what `JSON.stringify` and UTF-8 make, twice (the second time from the kept bytes). */
+/** Byte for byte what `JSON.stringify` and UTF-8 make, twice (the second from kept bytes). */
 function expectSameAsStringify(value: unknown) {
   const expected = Buffer.from(JSON.stringify(value))
   expect(Buffer.from(bytesOf(value)).equals(expected)).toBe(true)
