@@ -35,8 +35,6 @@ export function jsonBytes(value: unknown): JsonBytes {
     byteLength += Buffer.byteLength(pending)
     pending = ''
   }
-  const omitted = (item: unknown) =>
-    item === undefined || typeof item === 'function' || typeof item === 'symbol'
   const write = (item: unknown): void => {
     if (typeof item === 'string' && item.length >= longString) {
       flush()
@@ -91,6 +89,11 @@ export function writeJsonBytes(json: JsonBytes, out: Uint8Array, at: number): nu
     }
   }
   return end
+}
+
+/** What `JSON.stringify` leaves out of an object, and writes as `null` in an array. */
+function omitted(item: unknown): boolean {
+  return item === undefined || typeof item === 'function' || typeof item === 'symbol'
 }
 
 function escapedOnce(text: string): Uint8Array {
