@@ -7,6 +7,7 @@ import { MessagesRequest } from '../src/protocol/messages.ts'
 import { parseBody } from '../src/protocol/parse.ts'
 import { convertRequest, serializeChatRequest } from '../src/providers/openai/convert-request.ts'
 import { parseMessagesRequest } from '../src/protocol/parse-request.ts'
+import { replaceModel } from '../src/providers/anthropic/replace-model.ts'
 import { turnMarker } from './turn-variants.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
@@ -116,6 +117,17 @@ export function openAIBody(anthropicText: string, provider: ProviderConfig, mode
   })
   const body = serializeChatRequest(converted)
   return typeof body === 'string' ? body : new TextDecoder().decode(body)
+}
+
+/**
+ * What an Anthropic client sends for the same request: the Claude Code body with `model`
+ * written in as ccr's passthrough writes it (over the client's name, spaces after a shorter
+ * one), so both sides put the same bytes on the upstream's wire.
+ */
+export function anthropicUpstreamBody(anthropicText: string, model: string): string {
+  const body = replaceModel(new TextEncoder().encode(anthropicText), model)
+  if (body === undefined) throw new Error('the benchmark body has no model')
+  return new TextDecoder().decode(body)
 }
 
 /** The headers ccr's OpenAI adapter sends upstream, which is what an OpenAI client sends. */

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   anthropicBody,
+  anthropicUpstreamBody,
   longContextBody,
   withTurnMarker,
   openAIBody,
@@ -10,7 +11,7 @@ import {
 } from './bodies.ts'
 import { headerLines } from './header-lines.ts'
 import { explicitModel, fakeEndpoint, openAIKey, providerConfig } from './router-config.ts'
-import { openAIModel, type Workload } from './workloads.ts'
+import { anthropicModel, openAIModel, type Workload } from './workloads.ts'
 
 /** Size the long-context body is grown to. */
 export const longContextBytes = 300_000
@@ -38,7 +39,8 @@ export interface PreparedWorkload {
  * Writes the bodies and headers of both sides. ccr gets the Claude Code body and headers on
  * `/v1/messages?beta=true`; the direct side speaks the upstream's protocol: for an OpenAI
  * provider the very body ccr builds (an OpenAI client's request), for an Anthropic provider
- * the Claude Code request itself. The bare proxy gets the direct request.
+ * the Claude Code request with the provider's model written in as ccr writes it. The bare
+ * proxy gets the direct request.
  */
 export function prepareWorkload(options: {
   workload: Workload
@@ -64,7 +66,7 @@ export function prepareWorkload(options: {
   const openAI = workload.protocol === 'openai'
   const directText = openAI
     ? openAIBody(ccrText, providerConfig(options.fakeUrl, 'openai', workload.profile), openAIModel)
-    : anthropicBody(source, { stream: workload.stream })
+    : anthropicUpstreamBody(ccrText, anthropicModel)
   const directHeaders = openAI ? openAIHeaders(workload.stream, openAIKey) : fixture.headers
   const write = (side: string, body: string, headers: Record<string, string>) => {
     const bodyFile = join(directory, `${workload.id}.${side}.json`)

@@ -15,7 +15,8 @@ export interface ProviderCall {
   /**
    * The request's bytes as the client sent them (re-serialised, when first asked for, only
    * when a subagent tag was taken out): `request` is their parse. For byte-preserving
-   * passthrough.
+   * passthrough, which writes its model's name over the client's in them (`replaceModel`):
+   * the same buffer on every call, so a candidate tried after another finds the last one's name.
    */
   rawBody: () => Uint8Array
   /** The client's headers, for `anthropic-version` and `anthropic-beta`. */

@@ -72,13 +72,57 @@ describe('anthropic passthrough', () => {
 
     const seen = upstream.seen[0]
     expect(seen?.path).toBe('/v1/messages')
+    // The name is written over the client's; the three bytes it leaves are spaces.
     expect(seen?.body).toBe(
-      original.replace('"model": "claude-opus-5-5"', '"model": "served-model"'),
+      original.replace('"model": "claude-opus-5-5"', '"model": "served-model"   '),
     )
     expect(seen?.headers['x-api-key']).toBe(providerKey)
     expect(seen?.headers['anthropic-version']).toBe('2023-06-01')
     expect(seen?.headers['anthropic-beta']).toBe(claudeHeaders['anthropic-beta'])
     expect(seen?.headers.authorization).toBeUndefined()
+  })
+
+  test('a fallback to another Anthropic provider sends its own model, the rest unchanged', async () => {
+    using failing = fakeUpstream(() =>
+      Response.json(
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+        { status: 529 },
+      ),
+    )
+    using backup = fakeUpstream(() =>
+      Response.json(textMessage('ok', { input_tokens: 10, output_tokens: 1 })),
+    )
+    await using router = testRouter({
+      Providers: [
+        { name: 'first', api_base_url: `${failing.url}/v1/messages`, models: ['m1'] },
+        {
+          name: 'backup',
+          api_base_url: `${backup.url}/v1/messages`,
+          models: ['a-model-name-longer-than-claudes'],
+        },
+      ],
+      Router: { default: ['first,m1', 'backup,a-model-name-longer-than-claudes'] },
+    })
+    const original = fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json')
+    const client = JSON.parse(original) as { model: string }
+    const response = await fetch(`${router.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      body: original,
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('x-ccr-attempts')).toBe(
+      'first,m1 529; backup,a-model-name-longer-than-claudes 200',
+    )
+    await response.arrayBuffer()
+    const modelMember = `"model":${JSON.stringify(client.model)}`
+    expect(original).toContain(modelMember)
+    // The first written over the client's name in place; the backup's, longer, in a new body.
+    const padding = ' '.repeat(client.model.length - 'm1'.length)
+    expect(failing.seen[0]?.body).toBe(original.replace(modelMember, `"model":"m1"${padding}`))
+    expect(backup.seen[0]?.body).toBe(
+      original.replace(modelMember, '"model":"a-model-name-longer-than-claudes"'),
+    )
   })
 
   test('thinking another provider made (signed ccr:…) is removed; the rest is kept', async () => {
