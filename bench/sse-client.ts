@@ -7,13 +7,13 @@
  *     [--duration 5] [--requests N] [--expect message_stop] [--spread 1000]
  *
  * Each of `concurrency` workers posts the body (its newest turn numbered per request, see
- * turn-variants.ts), reads the answer to its end and starts again,
- * until `duration` seconds have passed or `requests` have started. With `--spread`, worker i
- * starts i × spread / concurrency ms in: streams that all take the same time would otherwise
- * keep starting together, every request arriving with the others of its round. A request
- * counts as an error when the status is not 2xx, or when `--expect` is given and the last bytes
- * lack it. Prints one JSON line (LoadResult, see load.ts). Set BUN_CONFIG_MAX_HTTP_REQUESTS above the concurrency:
- * Bun's fetch otherwise queues beyond 256 connections.
+ * turn-variants.ts), reads the answer to its end and starts again, until `duration` seconds
+ * have passed or `requests` have started. With `--spread`, worker i starts i × spread /
+ * concurrency ms in: streams that all take the same time would otherwise keep starting
+ * together, every request arriving with the others of its round. A request counts as an error
+ * when the status is not 2xx, or when `--expect` is given and the last bytes lack it. Prints
+ * one JSON line (LoadResult, see load.ts). Set BUN_CONFIG_MAX_HTTP_REQUESTS above the
+ * concurrency: Bun's fetch otherwise queues beyond 256 connections.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
