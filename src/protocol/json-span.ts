@@ -12,6 +12,12 @@ const encoder = new TextEncoder()
 export interface WantedMember {
   key: string
   expected?: Uint8Array | undefined
+  /**
+   * Where this member's value starts if it is the value ending at `end`, when the caller knows
+   * without it being read backwards (it read it forwards, from its own knowledge); undefined
+   * when it does not.
+   */
+  startOf?: ((end: number) => number | undefined) | undefined
 }
 
 /** Where a value lies: `bytes.subarray(start, end)`. */
@@ -60,11 +66,15 @@ export function topLevelValueSpans(
   const none = () => wanted.map(() => undefined)
   /** The member not found yet whose expected value ends at `end`, `"key":` just before it. */
   const expectedEndingAt = (end: number) => {
-    for (const [at, { expected }] of wanted.entries()) {
+    for (const [at, { expected, startOf }] of wanted.entries()) {
       const key = keys[at]
-      if (done[at] || expected === undefined || key === undefined) continue
-      const start = end - expected.length
-      if (isMember(view, key, expected, start)) return { at, key, start }
+      if (done[at] || key === undefined) continue
+      if (expected !== undefined) {
+        const start = end - expected.length
+        if (isMember(view, key, expected, start)) return { at, key, start }
+      }
+      const start = startOf?.(end)
+      if (start !== undefined && isKeyBefore(view, key, start)) return { at, key, start }
     }
     return undefined
   }
@@ -152,6 +162,119 @@ function isMember(view: Buffer, key: Uint8Array, value: Uint8Array, start: numbe
     view.compare(value, 0, value.length, start, start + value.length) === 0 &&
     view.compare(key, 0, key.length, keyStart, start - 1) === 0
   )
+}
+
+/** Whether `"key":` stands just before `start`. */
+function isKeyBefore(view: Buffer, key: Uint8Array, start: number): boolean {
+  const keyStart = start - key.length - 1
+  return (
+    keyStart >= 0 &&
+    view[start - 1] === colon &&
+    view.compare(key, 0, key.length, keyStart, start - 1) === 0
+  )
+}
+
+/**
+ * Where the value of a top-level member begins, read from the start: the members before it
+ * are passed over, their strings quote to quote. For a member near the beginning, as Claude
+ * Code writes `messages` (after `model`). The first such member: with the key repeated,
+ * `JSON.parse` keeps the last, which `topLevelValueSpans` finds. Undefined when the member is
+ * absent or the text before it is not well formed.
+ */
+export function topLevelValueStart(text: Uint8Array, key: string): number | undefined {
+  const wanted = quoted(key)
+  let at = skipSpace(text, 0)
+  if (text[at] !== openBrace) return undefined
+  at = skipSpace(text, at + 1)
+  while (text[at] === quote) {
+    const keyEnd = closingQuote(text, at)
+    if (keyEnd < 0) return undefined
+    const found = keyEnd + 1 - at === wanted.length && startsWith(text, wanted, at)
+    at = skipSpace(text, keyEnd + 1)
+    if (text[at] !== colon) return undefined
+    at = skipSpace(text, at + 1)
+    if (found) return at < text.length ? at : undefined
+    const end = valueEnd(text, at)
+    if (end <= at) return undefined
+    at = skipSpace(text, end)
+    if (text[at] !== comma) return undefined
+    at = skipSpace(text, at + 1)
+  }
+  return undefined
+}
+
+/**
+ * Where an array ends (the index past its `]`), read forwards from `at`: its opening bracket's
+ * next byte, the start of an element, or its closing bracket. -1 when the text is not well
+ * formed there (an element missing after a comma included).
+ */
+export function arrayEnd(text: Uint8Array, at: number): number {
+  let index = skipSpace(text, at)
+  if (text[index] === closeBracket) {
+    let before = at - 1
+    while (before >= 0 && isSpace(text[before])) before--
+    return text[before] === comma ? -1 : index + 1
+  }
+  for (;;) {
+    const end = valueEnd(text, index)
+    if (end <= index) return -1
+    index = skipSpace(text, end)
+    if (text[index] === closeBracket) return index + 1
+    if (text[index] !== comma) return -1
+    index = skipSpace(text, index + 1)
+  }
+}
+
+/**
+ * The index past the value that begins at `at`: a string, an object or array (brackets inside
+ * strings not counted), or a number or literal (up to what ends it). -1 when it does not end,
+ * `at` when there is none.
+ * Passes over a value, not checks it: the parse that follows does.
+ */
+function valueEnd(text: Uint8Array, at: number): number {
+  let depth = 0
+  for (let index = at; index < text.length; index++) {
+    const code = text[index]
+    if (code === quote) {
+      index = closingQuote(text, index)
+      if (index < 0) return -1
+      if (depth === 0) return index + 1
+    } else if (code === openBrace || code === openBracket) {
+      depth++
+    } else if (code === closeBrace || code === closeBracket) {
+      if (depth === 0) return index
+      depth--
+      if (depth === 0) return index + 1
+    } else if (depth === 0 && (code === comma || isSpace(code))) {
+      return index
+    }
+  }
+  return depth === 0 && at < text.length ? text.length : -1
+}
+
+/** The index of the quote that closes the string opening at `open`, or -1. */
+function closingQuote(text: Uint8Array, open: number): number {
+  let at = open
+  for (;;) {
+    at = text.indexOf(quote, at + 1)
+    if (at < 0) return -1
+    let before = at - 1
+    while (text[before] === backslash) before--
+    // An even number of backslashes escape each other, not the quote.
+    if ((at - 1 - before) % 2 === 0) return at
+  }
+}
+
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+function isSpace(byte: number | undefined): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d
+}
+
+/** The index of the first byte from `at` that is not JSON whitespace. */
+export function skipSpace(text: Uint8Array, at: number): number {
+  let index = at
+  while (isSpace(text[index])) index++
+  return index
 }
 
 /** The index of the quote that opens the string closing at `close`, or -1. */

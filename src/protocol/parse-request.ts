@@ -1,4 +1,10 @@
-import { topLevelValueSpans, type Span } from './json-span.ts'
+import {
+  arrayEnd,
+  skipSpace,
+  topLevelValueSpans,
+  topLevelValueStart,
+  type Span,
+} from './json-span.ts'
 import { MessagesRequest, type MessageParam, type Tool, type WireBlock } from './messages.ts'
 import { parseBody } from './parse.ts'
 
@@ -59,6 +65,7 @@ const decoder = new TextDecoder()
 const emptyArray = new TextEncoder().encode('[]')
 const nothing = new Uint8Array(0)
 const comma = 0x2c
+const openBracket = 0x5b
 const closeBracket = 0x5d
 
 /**
@@ -74,10 +81,10 @@ export function isRemembered(value: object): boolean {
  * A client's Messages request, parsed and checked from the bytes it sent. Claude Code repeats
  * the same ~30 KB of tools and ~7 KB of system prompt on every request of a session, so their
  * parsed values are remembered by their bytes (found without decoding, by `topLevelValueSpans`,
- * which reads the top level backwards, `messages` included): when they repeat, the request
- * gets the remembered values. It also sends its whole conversation again, one turn longer:
- * the messages it sent before, byte for byte the same, are the remembered ones (see
- * `knownPrefix`), and only the new ones are parsed. While what is known is a good part of the
+ * which reads the top level backwards): when they repeat, the request gets the remembered
+ * values. It also sends its whole conversation again, one turn longer: the messages it sent
+ * before, byte for byte the same, are the remembered ones (see `knownPrefix`), and only the new
+ * ones are parsed, or even read through (`messagesForward`). While what is known is a good part of the
  * body only the rest of it is decoded, parsed and checked. The whole body is never decoded
  * then: as text it would be twice its size (UTF-16, since Claude Code's prompts hold
  * characters beyond Latin-1), and `JSON.parse` allocates five times the size of every string
@@ -87,9 +94,17 @@ export function isRemembered(value: object): boolean {
  * hit compares all the bytes, not just their hash: a hit is the same value by construction.
  */
 export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
+  let forward: ForwardMessages | null | undefined
+  const located = () => (forward ??= messagesForward(body) ?? null)
   const spans = topLevelValueSpans(body, [
     ...members.map(({ key, recent }) => ({ key, expected: recent?.source })),
-    { key: 'messages' },
+    {
+      key: 'messages',
+      startOf: (end: number) => {
+        const found = located()
+        return found?.span.end === end ? found.span.start : undefined
+      },
+    },
   ])
   const hits: { member: Member; span: Span; value: readonly object[] }[] = []
   const misses: { member: Member; source: Uint8Array; hash: number | bigint }[] = []
@@ -105,7 +120,14 @@ export function parseMessagesRequest(body: Uint8Array): MessagesRequest {
   const messagesSpan = spans[members.length]
   const messages =
     messagesSpan === undefined ? undefined : body.subarray(messagesSpan.start, messagesSpan.end)
-  const prefix = messages === undefined ? undefined : knownPrefix(messages)
+  // Found reading forwards, it came with what is known of it; else (`messages` written twice,
+  // the last one kept) that is looked up now.
+  const prefix =
+    messages === undefined
+      ? undefined
+      : forward?.span.start === messagesSpan?.start
+        ? forward?.prefix
+        : knownPrefix(messages)
   const cuts = hits.map(({ span }) => ({ span, with: emptyArray }))
   if (messagesSpan !== undefined && prefix !== undefined) {
     // The known messages and the comma after them go; `[` and the new ones stay.
@@ -230,6 +252,26 @@ function forget(conversation: Conversation): void {
   if (at >= 0) conversations.splice(at, 1)
 }
 
+/** `messages` found reading forwards, and what a remembered conversation held of it. */
+interface ForwardMessages {
+  span: Span
+  prefix: KnownPrefix | undefined
+}
+
+/**
+ * Where `messages` lies, read from the start (Claude Code writes it second, after `model`):
+ * only the messages after those a remembered conversation holds are passed over to find where
+ * the array ends. Read backwards, from the members after it, the whole conversation was passed
+ * over, quote by quote: on a 300 KB one (files read) two thirds of the parse, 0.15 ms.
+ */
+function messagesForward(body: Uint8Array): ForwardMessages | undefined {
+  const start = topLevelValueStart(body, 'messages')
+  if (start === undefined || body[start] !== openBracket) return undefined
+  const prefix = knownPrefix(body.subarray(start))
+  const end = arrayEnd(body, start + (prefix?.cutEnd ?? 1))
+  return end < 0 ? undefined : { span: { start, end }, prefix }
+}
+
 /** How many of a remembered conversation's messages begin `messages`, and where they end. */
 interface KnownPrefix {
   conversation: Conversation
@@ -269,7 +311,9 @@ function knownPrefix(messages: Uint8Array): KnownPrefix | undefined {
   conversations.push(conversation)
   conversation.usedAt = Date.now()
   const end = conversation.ends[low - 1] ?? 0
-  return { conversation, count: low, cutEnd: view[end] === comma ? end + 1 : end }
+  // The comma after them goes too, unless nothing follows it: `[…,]` must reach the parser.
+  const cutsComma = view[end] === comma && view[skipSpace(view, end + 1)] !== closeBracket
+  return { conversation, count: low, cutEnd: cutsComma ? end + 1 : end }
 }
 
 /**

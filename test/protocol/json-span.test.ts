@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'bun:test'
-import { topLevelValueSpan, topLevelValueSpans } from '../../src/protocol/json-span.ts'
+import {
+  arrayEnd,
+  topLevelValueSpan,
+  topLevelValueSpans,
+  topLevelValueStart,
+} from '../../src/protocol/json-span.ts'
 import { recordedRequestBodies } from '../helpers.ts'
 
 const encoder = new TextEncoder()
@@ -96,6 +101,49 @@ describe('topLevelValueSpan', () => {
   })
 })
 
+describe('reading forwards: topLevelValueStart and arrayEnd', () => {
+  /** The member's array as text, read forwards. */
+  const forwardArray = (text: string, key: string) => {
+    const bytes = encoder.encode(text)
+    const start = topLevelValueStart(bytes, key)
+    if (start === undefined) return undefined
+    const end = arrayEnd(bytes, start + 1)
+    return end < 0 ? 'not an array' : decoder.decode(bytes.subarray(start, end))
+  }
+
+  test('the member after others, whatever they hold, and the first of a repeated key', () => {
+    const value = { x: { messages: [0] }, s: '"messages":[', messages: [{ a: ']' }, []] }
+    const text = `{ "model" : "m", ${JSON.stringify(value).slice(1, -1)} , "messages":[2]}`
+    // JSON.parse keeps the last; reading forwards finds the first (topLevelValueSpans the last).
+    expect((JSON.parse(text) as { messages: unknown }).messages).toEqual([2])
+    expect(forwardArray(text, 'messages')).toBe('[{"a":"]"},[]]')
+    // Offered where the first one lies, the backward reading still takes the last.
+    const bytes = encoder.encode(text)
+    const start = topLevelValueStart(bytes, 'messages') ?? -1
+    const end = arrayEnd(bytes, start + 1)
+    const [span] = topLevelValueSpans(bytes, [
+      { key: 'messages', startOf: (at) => (at === end ? start : undefined) },
+    ])
+    expect(decoder.decode(bytes.subarray(span?.start, span?.end))).toBe('[2]')
+    expect(forwardArray('{"messages":[]}', 'messages')).toBe('[]')
+    expect(forwardArray('{"model":"m"}', 'messages')).toBeUndefined()
+    expect(forwardArray('{"model":"m" "messages":[]}', 'messages')).toBeUndefined()
+    expect(forwardArray('{"model":,"messages":[]}', 'messages')).toBeUndefined()
+    expect(forwardArray('["messages",[]]', 'messages')).toBeUndefined()
+  })
+
+  test('an array ends at its bracket; an element missing after a comma ends nothing', () => {
+    const end = (text: string, at = 1) => arrayEnd(encoder.encode(text), at)
+    const array = '[1, "a,]", {"b":[2]}, true]'
+    expect(end(`${array} , 3`)).toBe(array.length)
+    expect(end('[ ]')).toBe(3)
+    expect(end('[1,]')).toBe(-1)
+    expect(end('[1, ]', 4)).toBe(-1)
+    expect(end('[1 2]')).toBe(-1)
+    expect(end('[1, "open')).toBe(-1)
+  })
+})
+
 describe('topLevelValueSpan against JSON.parse', () => {
   test('on 2 000 generated documents it finds exactly the member JSON.parse keeps', () => {
     let found = 0
@@ -137,11 +185,20 @@ describe('topLevelValueSpan against JSON.parse', () => {
           Math.floor(random() * 3)
         ],
       }))
+      // Where `messages` lies read forwards, offered or not (as the request parser offers it):
+      // what is found must not depend on it either.
+      const forwardStart = topLevelValueStart(bytes, 'messages')
+      const forwardEnd = forwardStart === undefined ? -1 : arrayEnd(bytes, forwardStart + 1)
+      const offered = random() < 0.5
       const spans = topLevelValueSpans(
         bytes,
         wanted.map(({ key, expected }) => ({
           key,
           expected: expected === undefined ? undefined : encoder.encode(expected),
+          startOf:
+            key === 'messages' && offered
+              ? (end: number) => (end === forwardEnd ? forwardStart : undefined)
+              : undefined,
         })),
       )
       for (const [index, { key }] of wanted.entries()) {

@@ -214,6 +214,26 @@ describe('a conversation sent again, one turn longer', () => {
     expect(failureOf(bad)).toStartWith(`messages.${grown.length}`)
   })
 
+  test('messages written twice: the last, as JSON.parse keeps it, known conversation or not', () => {
+    parseMessagesRequest(bytesOf(turn(conversation.messages)))
+    const last = [{ role: 'user', content: 'the second messages member' }]
+    const twice = `${turn(grown).slice(0, -1)},"messages":${JSON.stringify(last)}}`
+    const parsed = parseMessagesRequest(bytesOf(twice))
+    expect(parsed).toEqual(parseBody(MessagesRequest, twice))
+    expect(parsed.messages).toEqual(last as MessageParam[])
+  })
+
+  test('a comma with nothing after it, behind known messages, is refused as JSON.parse refuses it', () => {
+    const body = (messages: string) =>
+      `{"model":"m","max_tokens":5,"messages":${messages},"system":[{"type":"text","text":"s"}]}`
+    const known = JSON.stringify(grown)
+    parseMessagesRequest(bytesOf(body(known)))
+    for (const trailing of [`${known.slice(0, -1)},]`, `${known.slice(0, -1)}, ]`]) {
+      expect(() => JSON.parse(body(trailing))).toThrow()
+      expect(failureOf(body(trailing))).toBe(plainFailureOf(body(trailing)))
+    }
+  })
+
   test('a conversation left alone for half an hour is let go; one in use is kept', () => {
     const other = (text: string) => turn([{ role: 'user', content: text }])
     try {
