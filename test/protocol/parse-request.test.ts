@@ -4,7 +4,7 @@ import { RouterError } from '../../src/lib/errors.ts'
 import { MessagesRequest, type MessageParam, type Tool } from '../../src/protocol/messages.ts'
 import { parseBody } from '../../src/protocol/parse.ts'
 import { isRemembered, parseMessagesRequest } from '../../src/protocol/parse-request.ts'
-import { fixtureBody } from '../helpers.ts'
+import { fixtureBody, recordedRequestBodies } from '../helpers.ts'
 
 const text = fixtureBody('print-bash', '01-main-turn1-stream.request.json')
 
@@ -212,6 +212,24 @@ describe('a conversation sent again, one turn longer', () => {
     const bad = turn([...grown, { role: 'robot', content: 'hi' }])
     expect(failureOf(bad)).toBe(plainFailureOf(bad))
     expect(failureOf(bad)).toStartWith(`messages.${grown.length}`)
+  })
+
+  test('every recorded request, and each grown by a turn, parses as JSON.parse reads it', () => {
+    for (const { file, body } of recordedRequestBodies()) {
+      const recorded = JSON.parse(body) as { messages?: unknown[] }
+      const messages = recorded.messages ?? []
+      const next = JSON.stringify({
+        ...recorded,
+        messages: [...messages, { role: 'user', content: `one more turn after ${file}` }],
+      })
+      // Cold, known, then one turn longer: the same request as a plain parse each time.
+      for (const text of [body, body, next]) {
+        expect({ file, request: parseMessagesRequest(bytesOf(text)) }).toEqual({
+          file,
+          request: parseBody(MessagesRequest, text),
+        })
+      }
+    }
   })
 
   test('messages written twice: the last, as JSON.parse keeps it, known conversation or not', () => {
