@@ -13,9 +13,9 @@ export interface WantedMember {
   key: string
   expected?: Uint8Array | undefined
   /**
-   * Where this member's value starts if it is the value ending at `end`, when the caller knows
-   * without it being read backwards (it read it forwards, from its own knowledge); undefined
-   * when it does not.
+   * Where this member's value starts if it is the value ending at `end`, when the caller can
+   * tell without it being read backwards (the request parser reads `messages` forwards);
+   * undefined when it cannot.
    */
   startOf?: ((end: number) => number | undefined) | undefined
 }
@@ -155,12 +155,9 @@ const quotedKeys = new Map<string, Uint8Array>()
  * ends where a top-level value ends starts where it does, and `"key":` before it is its key.
  */
 function isMember(view: Buffer, key: Uint8Array, value: Uint8Array, start: number): boolean {
-  const keyStart = start - key.length - 1
   return (
-    keyStart >= 0 &&
-    view[start - 1] === colon &&
-    view.compare(value, 0, value.length, start, start + value.length) === 0 &&
-    view.compare(key, 0, key.length, keyStart, start - 1) === 0
+    isKeyBefore(view, key, start) &&
+    view.compare(value, 0, value.length, start, start + value.length) === 0
   )
 }
 
@@ -228,8 +225,8 @@ export function arrayEnd(text: Uint8Array, at: number): number {
 /**
  * The index past the value that begins at `at`: a string, an object or array (brackets inside
  * strings not counted), or a number or literal (up to what ends it). -1 when it does not end,
- * `at` when there is none.
- * Passes over a value, not checks it: the parse that follows does.
+ * `at` when there is none. It passes over a value without checking it: the parse that follows
+ * does.
  */
 function valueEnd(text: Uint8Array, at: number): number {
   let depth = 0

@@ -84,8 +84,8 @@ export function isRemembered(value: object): boolean {
  * which reads the top level backwards): when they repeat, the request gets the remembered
  * values. It also sends its whole conversation again, one turn longer: the messages it sent
  * before, byte for byte the same, are the remembered ones (see `knownPrefix`), and only the new
- * ones are parsed, or even read through (`messagesForward`). While what is known is a good part of the
- * body only the rest of it is decoded, parsed and checked. The whole body is never decoded
+ * ones are parsed, or even read through (`messagesForward`). While what is known is a good part
+ * of the body only the rest of it is decoded, parsed and checked. The whole body is never decoded
  * then: as text it would be twice its size (UTF-16, since Claude Code's prompts hold
  * characters beyond Latin-1), and `JSON.parse` allocates five times the size of every string
  * holding an escape.

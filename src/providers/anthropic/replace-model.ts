@@ -15,12 +15,11 @@ const encoder = new TextEncoder()
  * spaces after the value, where JSON allows them; `json` is returned. Spaces already after
  * the value count as room, so a name written over that one fits the same way, and a longer one
  * takes them out: no client writes spaces between a value and its comma, and a fallback finds
- * the body as if only the model had ever changed. Copying a 50 KB body
- * instead was a tenth of a passthrough's CPU and doubled the garbage it made (A/B of the
- * binary, concurrency 50: 0.178 → 0.162 ms per request, peak RSS 115 → 107 MB). So `json`
- * must be the caller's own buffer; only the model's value changes, and views of other parts
- * of it (the request parser remembers some) stay as they were. A longer name makes a new
- * buffer and leaves `json` alone.
+ * the body as if only the model had ever changed. Copying a 50 KB body instead was a tenth of a
+ * passthrough's CPU and doubled the garbage it made (A/B of the binary, concurrency 50: 0.178
+ * → 0.162 ms per request, peak RSS 115 → 107 MB). So `json` must be the caller's own buffer;
+ * only the model's value changes, and views of other parts of it (the request parser remembers
+ * some) stay as they were. A longer name makes a new buffer and leaves `json` alone.
  */
 export function replaceModel(json: Uint8Array, model: string): Uint8Array | undefined {
   let depth = 0
