@@ -250,7 +250,7 @@ function valueEnd(text: Uint8Array, at: number): number {
 }
 
 /** The index of the quote that closes the string opening at `open`, or -1. */
-function closingQuote(text: Uint8Array, open: number): number {
+export function closingQuote(text: Uint8Array, open: number): number {
   let at = open
   for (;;) {
     at = text.indexOf(quote, at + 1)

@@ -1,5 +1,6 @@
+import { closingQuote, skipSpace } from '../../protocol/json-span.ts'
+
 const quote = 0x22
-const backslash = 0x5c
 const space = 0x20
 const encoder = new TextEncoder()
 
@@ -36,14 +37,14 @@ export function replaceModel(json: Uint8Array, model: string): Uint8Array | unde
     } else if (char === 0x2c /* , */) {
       expectKey = depth === 1
     } else if (char === quote) {
-      const end = stringEnd(json, index)
+      const end = closingQuote(json, index)
       if (end < 0) return undefined
       if (depth === 1 && expectKey) {
         expectKey = false
         if (isModelKey(json, index, end)) {
           const valueStart = skipToValue(json, end + 1)
           if (valueStart < 0 || json[valueStart] !== quote) return undefined
-          const valueEnd = stringEnd(json, valueStart)
+          const valueEnd = closingQuote(json, valueStart)
           if (valueEnd < 0) return undefined
           // The spaces after the value count as room: a name written over a longer one
           // left them, and a fallback's name may need them.
@@ -77,27 +78,10 @@ function isModelKey(json: Uint8Array, start: number, end: number): boolean {
   return modelKey.every((byte, offset) => json[start + offset] === byte)
 }
 
-/** Index of the quote closing the string that opens at `start`, or -1. */
-function stringEnd(json: Uint8Array, start: number): number {
-  for (let index = start + 1; index < json.length; index++) {
-    const char = json[index]
-    if (char === backslash) index++
-    else if (char === quote) return index
-  }
-  return -1
-}
-
-/** JSON's whitespace: space, tab, line feed, carriage return. */
-function isSpace(byte: number | undefined): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d
-}
-
 /** Skips whitespace, one colon, whitespace; returns the index of the value or -1. */
 function skipToValue(json: Uint8Array, from: number): number {
-  let index = from
-  while (index < json.length && isSpace(json[index])) index++
-  if (json[index] !== 0x3a /* : */) return -1
-  index++
-  while (index < json.length && isSpace(json[index])) index++
+  const colon = skipSpace(json, from)
+  if (json[colon] !== 0x3a /* : */) return -1
+  const index = skipSpace(json, colon + 1)
   return index < json.length ? index : -1
 }
