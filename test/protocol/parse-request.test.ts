@@ -232,6 +232,58 @@ describe('a conversation sent again, one turn longer', () => {
     }
   })
 
+  test('3 000 bodies one edit away from a known conversation: each as a plain parse has it', () => {
+    // Edits at and around where the known messages end (where the memo cuts, and where it
+    // starts reading forwards), and anywhere else: accepted with the same request, or refused,
+    // as plain parsing. Found the trailing comma the memo once let through (`[…known,]`).
+    const known = turn(grown)
+    const next = turn([...grown, { role: 'user', content: 'and once more, in German' }])
+    const junction =
+      known.indexOf(JSON.stringify(grown.at(-1))) + JSON.stringify(grown.at(-1)).length
+    const pieces = [',', ']', '[', '"', '\\', '}', '{', ' ', 'x', ':', '""', '],', ',]', '},{']
+    const random = seeded(0xbeef)
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+    let refused = 0
+    for (let round = 0; round < 3000; round++) {
+      parseMessagesRequest(bytesOf(known))
+      const where = random()
+      const at =
+        where < 0.25
+          ? junction - 1 + Math.floor(random() * 3)
+          : where < 0.5
+            ? junction - 8 + Math.floor(random() * 16)
+            : where < 0.75
+              ? junction - 40 + Math.floor(random() * 120)
+              : Math.floor(random() * next.length)
+      const edit = pick(['insert', 'delete', 'replace'] as const)
+      const piece = pick(pieces)
+      // The known conversation itself, or one turn longer.
+      const base = pick([known, next])
+      const text =
+        edit === 'insert'
+          ? base.slice(0, at) + piece + base.slice(at)
+          : edit === 'delete'
+            ? base.slice(0, at) + base.slice(at + 1)
+            : base.slice(0, at) + piece + base.slice(at + 1)
+      const outcome = (parse: () => unknown) => {
+        try {
+          return parse()
+        } catch {
+          return 'refused'
+        }
+      }
+      const plain = outcome(() => parseBody(MessagesRequest, text))
+      if (plain === 'refused') refused++
+      const ours = outcome(() => parseMessagesRequest(bytesOf(text)))
+      if (JSON.stringify(ours) !== JSON.stringify(plain)) {
+        expect({ at, edit, piece, ours }).toEqual({ at, edit, piece, ours: plain })
+      }
+    }
+    // Both kinds were tried.
+    expect(refused).toBeGreaterThan(300)
+    expect(refused).toBeLessThan(2700)
+  })
+
   test('messages written twice: the last, as JSON.parse keeps it, known conversation or not', () => {
     parseMessagesRequest(bytesOf(turn(conversation.messages)))
     const last = [{ role: 'user', content: 'the second messages member' }]
@@ -285,4 +337,15 @@ describe('a conversation sent again, one turn longer', () => {
 
 function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text)
+}
+
+/** A small seeded generator (mulberry32): a failure is the same body on every run. */
+function seeded(start: number): () => number {
+  let seed = start
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
 }
