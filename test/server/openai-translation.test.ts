@@ -107,6 +107,44 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     }
   })
 
+  test('bodies built in the shared send buffer: requests at once, each reaches the provider whole', async () => {
+    using upstream = fakeOpenAI(() => ({ text: 'ok' }))
+    await using router = testRouter(configFor(upstream.url))
+    const recorded = JSON.parse(
+      fixtureBody('print-bash', '02-main-turn2-tool-result-stream.request.json'),
+    ) as { messages: unknown[] }
+    // Sizes from a few KB to 1.5 MB, so the buffer grows, is reused, and is bypassed.
+    const sizes = [0, 300_000, 10, 1_500_000, 70_000, 5, 900_000, 40_000, 0, 200_000]
+    const bodies = [...sizes, ...sizes].map((size, index) =>
+      JSON.stringify({
+        ...recorded,
+        messages: [
+          ...recorded.messages,
+          { role: 'user', content: `request ${index}: ${'é—x'.repeat(size / 3)}` },
+        ],
+      }),
+    )
+    const responses = await Promise.all(
+      bodies.map((body) =>
+        fetch(`${router.url}/v1/messages?beta=true`, {
+          method: 'POST',
+          headers: claudeHeaders,
+          body,
+        }),
+      ),
+    )
+    expect(responses.map((response) => response.status)).toEqual(bodies.map(() => 200))
+    await Promise.all(responses.map((response) => response.arrayBuffer()))
+    const sentFor = (index: number) =>
+      upstream.seen
+        .map((seen) => JSON.parse(seen.body) as { messages: { content?: unknown }[] })
+        .find((sent) => String(sent.messages.at(-1)?.content).startsWith(`request ${index}:`))
+    for (const [index, body] of bodies.entries()) {
+      const plain = plainConversion(body, upstream.url)
+      expect(sentFor(index)?.messages).toEqual(JSON.parse(JSON.stringify(plain.body.messages)))
+    }
+  })
+
   test('repeated tools are sent from the memo; a changed tool reaches the provider changed', async () => {
     using upstream = fakeOpenAI(() => ({ text: 'ok' }))
     await using router = testRouter(configFor(upstream.url))

@@ -126,7 +126,11 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
  * are three quarters of it). The members then come in another order: model and settings,
  * `messages`, `tools`.
  */
-export function serializeChatRequest(converted: ConvertedRequest): string | Uint8Array {
+export function serializeChatRequest(
+  converted: ConvertedRequest,
+  /** Where to write it: fresh bytes unless given (the shared send buffer, see `sendBuffer`). */
+  buffer: (length: number) => Uint8Array = (length) => new Uint8Array(length),
+): string | Uint8Array {
   const { body, toolsJson } = converted
   const [first, ...others] = body.messages
   const systemJson = first === undefined ? undefined : rememberedMessageJson(first)
@@ -141,7 +145,7 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
     systemJson === undefined
       ? undefined
       : { json: systemJson, after: others.length === 0 ? closingBracket : jsonBytes(others) }
-  const out = new Uint8Array(
+  const out = buffer(
     Buffer.byteLength(head) +
       messagesKey.length +
       (messagesJson?.byteLength ?? 0) +
@@ -173,7 +177,8 @@ export function serializeChatRequest(converted: ConvertedRequest): string | Uint
     bytes(toolsJson)
   }
   bytes(closeBrace)
-  return out
+  // What was written, never more: a reused buffer holds another request's bytes past it.
+  return out.subarray(0, at)
 }
 
 const encoder = new TextEncoder()

@@ -51,7 +51,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
   const response = await postUpstream(call, {
     url: provider.endpoint,
     headers,
-    body: serializeChatRequest(converted),
+    body: (buffer) => serializeChatRequest(converted, buffer),
   })
   if (!response.ok) throw await upstreamError(provider.name, response)
 
