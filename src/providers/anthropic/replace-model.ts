@@ -1,4 +1,4 @@
-import { closingQuote, skipSpace } from '../../protocol/json-span.ts'
+import { closingQuote, topLevelValueStart } from '../../protocol/json-span.ts'
 
 const quote = 0x22
 const space = 0x20
@@ -7,8 +7,8 @@ const encoder = new TextEncoder()
 /**
  * Replaces the value of the top-level `"model"` key in a JSON body and leaves every other byte
  * as the client sent it, so an Anthropic upstream receives the body unchanged (key order,
- * whitespace, numbers' spelling, fields ccr has never heard of). Works on the UTF-8 bytes (no
- * byte of a multi-byte character is a quote, backslash or bracket), so the body is never
+ * whitespace, numbers' spelling, fields ccr has never heard of). Found reading the bytes from
+ * the start (`topLevelValueStart`; Claude Code writes `model` first), so the body is never
  * decoded. Returns undefined when the body has no top-level string `model`.
  *
  * A name no longer than the one it replaces (the usual case: a provider's model id against
@@ -23,65 +23,25 @@ const encoder = new TextEncoder()
  * some) stay as they were. A longer name makes a new buffer and leaves `json` alone.
  */
 export function replaceModel(json: Uint8Array, model: string): Uint8Array | undefined {
-  let depth = 0
-  let expectKey = false
-  for (let index = 0; index < json.length; index++) {
-    const char = json[index]
-    if (char === 0x7b /* { */) {
-      depth++
-      expectKey = depth === 1
-    } else if (char === 0x5b /* [ */) {
-      depth++
-    } else if (char === 0x7d /* } */ || char === 0x5d /* ] */) {
-      depth--
-    } else if (char === 0x2c /* , */) {
-      expectKey = depth === 1
-    } else if (char === quote) {
-      const end = closingQuote(json, index)
-      if (end < 0) return undefined
-      if (depth === 1 && expectKey) {
-        expectKey = false
-        if (isModelKey(json, index, end)) {
-          const valueStart = skipToValue(json, end + 1)
-          if (valueStart < 0 || json[valueStart] !== quote) return undefined
-          const valueEnd = closingQuote(json, valueStart)
-          if (valueEnd < 0) return undefined
-          // The spaces after the value count as room: a name written over a longer one
-          // left them, and a fallback's name may need them.
-          let roomEnd = valueEnd + 1
-          while (json[roomEnd] === space) roomEnd++
-          const text = JSON.stringify(model)
-          const length = Buffer.byteLength(text)
-          if (length <= roomEnd - valueStart) {
-            encoder.encodeInto(text, json.subarray(valueStart))
-            json.fill(space, valueStart + length, roomEnd)
-            return json
-          }
-          const value = encoder.encode(text)
-          const out = new Uint8Array(json.length - (roomEnd - valueStart) + value.length)
-          out.set(json.subarray(0, valueStart))
-          out.set(value, valueStart)
-          out.set(json.subarray(roomEnd), valueStart + value.length)
-          return out
-        }
-      }
-      index = end
-    }
+  const valueStart = topLevelValueStart(json, 'model')
+  if (valueStart === undefined || json[valueStart] !== quote) return undefined
+  const valueEnd = closingQuote(json, valueStart)
+  if (valueEnd < 0) return undefined
+  // The spaces after the value count as room: a name written over a longer one left them, and
+  // a fallback's name may need them.
+  let roomEnd = valueEnd + 1
+  while (json[roomEnd] === space) roomEnd++
+  const text = JSON.stringify(model)
+  const length = Buffer.byteLength(text)
+  if (length <= roomEnd - valueStart) {
+    encoder.encodeInto(text, json.subarray(valueStart))
+    json.fill(space, valueStart + length, roomEnd)
+    return json
   }
-  return undefined
-}
-
-const modelKey = encoder.encode('"model"')
-
-function isModelKey(json: Uint8Array, start: number, end: number): boolean {
-  if (end + 1 - start !== modelKey.length) return false
-  return modelKey.every((byte, offset) => json[start + offset] === byte)
-}
-
-/** Skips whitespace, one colon, whitespace; returns the index of the value or -1. */
-function skipToValue(json: Uint8Array, from: number): number {
-  const colon = skipSpace(json, from)
-  if (json[colon] !== 0x3a /* : */) return -1
-  const index = skipSpace(json, colon + 1)
-  return index < json.length ? index : -1
+  const value = encoder.encode(text)
+  const out = new Uint8Array(json.length - (roomEnd - valueStart) + value.length)
+  out.set(json.subarray(0, valueStart))
+  out.set(value, valueStart)
+  out.set(json.subarray(roomEnd), valueStart + value.length)
+  return out
 }
