@@ -302,3 +302,14 @@ export function routerHomes() {
     },
   }
 }
+
+/** A small seeded generator (mulberry32): a failing case is the same one on every run. */
+export function seeded(start: number): () => number {
+  let seed = start
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -5,7 +5,7 @@ import {
   topLevelValueSpans,
   topLevelValueStart,
 } from '../../src/protocol/json-span.ts'
-import { recordedRequestBodies } from '../helpers.ts'
+import { recordedRequestBodies, seeded } from '../helpers.ts'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -224,14 +224,7 @@ describe('topLevelValueSpan against JSON.parse', () => {
 
 /** Random JSON documents of a few members, with every character that trips a scanner. */
 function* generatedDocuments(count: number): Generator<{ source: string; random: () => number }> {
-  // A small seeded generator (mulberry32), so a failure is the same document every run.
-  let seed = 0x5eed
-  const random = () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = seeded(0x5eed)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
   const tricky = ['"', '\\', '\\"', '{', '}', '[', ']', ':', ',', '"tools":[', 'é', '🤖', '\n', ' ']
   const text = () =>

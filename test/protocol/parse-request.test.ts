@@ -4,7 +4,7 @@ import { RouterError } from '../../src/lib/errors.ts'
 import { MessagesRequest, type MessageParam, type Tool } from '../../src/protocol/messages.ts'
 import { parseBody } from '../../src/protocol/parse.ts'
 import { isRemembered, parseMessagesRequest } from '../../src/protocol/parse-request.ts'
-import { fixtureBody, recordedRequestBodies } from '../helpers.ts'
+import { fixtureBody, recordedRequestBodies, seeded } from '../helpers.ts'
 
 const text = fixtureBody('print-bash', '01-main-turn1-stream.request.json')
 
@@ -337,15 +337,4 @@ describe('a conversation sent again, one turn longer', () => {
 
 function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text)
-}
-
-/** A small seeded generator (mulberry32): a failure is the same body on every run. */
-function seeded(start: number): () => number {
-  let seed = start
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
