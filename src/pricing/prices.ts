@@ -36,6 +36,7 @@ interface Rates {
 
 /** A price that depends on the time (of day, or since a date) is looked up again each minute. */
 const minuteMs = 60_000
+const million = 1_000_000
 
 /**
  * Prices in USD, or null when nobody knows: a model's `price` in the config (USD per million
@@ -44,10 +45,12 @@ const minuteMs = 60_000
  * (long-context prices) and cache reads and writes, matched by the provider's URL and the
  * model id. An unknown model is null, never 0.
  *
- * Matching a model in the table takes ~15 µs, so each model's per-token rates are looked up
- * once and reused; rates that depend on the time (DeepSeek's off-peak hours, a dated change)
- * are reused within the minute they were looked up for (the table's boundaries fall on whole
- * minutes), and a price with tiers is computed by the table every time.
+ * Matching a model in the table takes ~15 µs (a price with tiers ~30), so each model's
+ * per-token rates are looked up once and reused; rates that depend on the time (DeepSeek's
+ * off-peak hours, a dated change) are reused within the minute they were looked up for (the
+ * table's boundaries fall on whole minutes). A price with tiers (Claude Sonnet 4.5 and Gemini
+ * 2.5 Pro above 200k input tokens) is flat within each band of the request's whole input,
+ * which decides the tier of every token in it, so its rates are looked up once per band.
  *
  * @see https://github.com/pydantic/genai-prices
  */
@@ -71,9 +74,10 @@ export function createPrices(): Prices {
         : { from: -Infinity, until: Infinity, rates: looked.rates }
       remembered.set(key, entry)
     }
-    const rates = entry.rates
+    const looked = entry.rates
+    if (looked === null) return null
+    const rates = 'starts' in looked ? bandRates(looked, model, tokens, where, at) : looked
     if (rates === null) return null
-    if (rates === 'tiered') return calculate(model, tokens, where, at)?.total_price ?? null
     return (
       tokens.input * rates.input +
       tokens.output * rates.output +
@@ -109,7 +113,19 @@ export function createPrices(): Prices {
 }
 
 type Where = { providerApiUrl?: string; providerId?: string }
-type Looked = Rates | 'tiered' | null
+type Looked = Rates | Tiers | null
+
+/**
+ * A price with tiers: the table prices every token of a request at the tier its whole input
+ * (cache reads and writes included) is above, so within a band between two tiers' starts the
+ * rates are flat.
+ */
+interface Tiers {
+  /** Input token counts above which a tier starts, ascending. */
+  starts: number[]
+  /** Each band's rates, looked up the first time a request falls in it. */
+  bands: (Rates | null)[]
+}
 
 function calculate(model: string, tokens: BilledTokens, where: Where, at: number) {
   const usage = {
@@ -127,11 +143,10 @@ function calculate(model: string, tokens: BilledTokens, where: Where, at: number
 }
 
 /**
- * A model's per-token rates at `at` when its prices are flat, `tiered` when they are not, null
+ * A model's per-token rates at `at` when its prices are flat, its tiers when they are not, null
  * when unknown; `timed` when the table gives it different prices at different times.
  */
 function ratesOf(model: string, where: Where, at: number): { rates: Looked; timed: boolean } {
-  const million = 1_000_000
   const probe = calculate(
     model,
     { input: million, output: 0, cacheRead: 0, cacheWrite: 0 },
@@ -140,17 +155,49 @@ function ratesOf(model: string, where: Where, at: number): { rates: Looked; time
   )
   if (probe === null) return { rates: null, timed: false }
   const timed = Array.isArray(probe.model.prices)
-  if (Object.values(probe.model_price).some((price) => typeof price === 'object'))
-    return { rates: 'tiered', timed }
-  const rate = (tokens: BilledTokens) =>
-    (calculate(model, tokens, where, at)?.total_price ?? 0) / million
+  const starts = new Set<number>()
+  for (const price of Object.values(probe.model_price)) {
+    if (typeof price === 'object') for (const tier of price.tiers) starts.add(tier.start)
+  }
+  if (starts.size > 0) {
+    const sorted = [...starts].sort((a, b) => a - b)
+    return { rates: { starts: sorted, bands: [] }, timed }
+  }
+  return { rates: flatRates(model, where, at, million), timed }
+}
+
+/** The rates of the band the request's whole input falls in (see `Tiers`). */
+function bandRates(
+  tiers: Tiers,
+  model: string,
+  tokens: BilledTokens,
+  where: Where,
+  at: number,
+): Rates | null {
+  const input = tokens.input + tokens.cacheRead + tokens.cacheWrite
+  let band = 0
+  while (band < tiers.starts.length && input > (tiers.starts[band] ?? Infinity)) band++
+  let rates = tiers.bands[band]
+  if (rates === undefined) {
+    // Probed with an input that falls in the band: its upper end, or above the last start.
+    const last = tiers.starts.at(-1) ?? 0
+    rates = flatRates(model, where, at, tiers.starts[band] ?? last + 1)
+    tiers.bands[band] = rates
+  }
+  return rates
+}
+
+/** Per-token rates, probed with `input` tokens of each kind as the request's whole input. */
+function flatRates(model: string, where: Where, at: number, input: number): Rates | null {
+  const cost = (tokens: BilledTokens) => calculate(model, tokens, where, at)?.total_price
+  const plain = cost({ input, output: 0, cacheRead: 0, cacheWrite: 0 })
+  if (plain === undefined) return null
+  const perInput = (total: number | undefined) => (input === 0 ? 0 : (total ?? 0) / input)
   return {
-    rates: {
-      input: probe.total_price / million,
-      output: rate({ input: 0, output: million, cacheRead: 0, cacheWrite: 0 }),
-      cacheRead: rate({ input: 0, output: 0, cacheRead: million, cacheWrite: 0 }),
-      cacheWrite: rate({ input: 0, output: 0, cacheRead: 0, cacheWrite: million }),
-    },
-    timed,
+    input: perInput(plain),
+    output:
+      ((cost({ input, output: million, cacheRead: 0, cacheWrite: 0 }) ?? 0) - plain) / million,
+    cacheRead: perInput(cost({ input: 0, output: 0, cacheRead: input, cacheWrite: 0 })),
+    cacheWrite: perInput(cost({ input: 0, output: 0, cacheRead: 0, cacheWrite: input })),
   }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'bun:test'
-import { createPrices } from '../../src/pricing/prices.ts'
+import { calcPrice } from '@pydantic/genai-prices'
+import { createPrices, type BilledTokens } from '../../src/pricing/prices.ts'
+import { seeded } from '../helpers.ts'
 
 const { costOf, anthropicListCost } = createPrices()
 import { catalogFacts, effectiveModel } from '../../src/pricing/catalog.ts'
@@ -98,6 +100,68 @@ describe('prices', () => {
         peak,
       ),
     ).toBeNull()
+  })
+
+  test("prices with tiers agree with the table's own sum, on both sides of every tier", () => {
+    // Rates are looked up once per band of the whole input; the table prices each request anew.
+    const table = (model: string, tokens: BilledTokens, where: object) =>
+      calcPrice(
+        {
+          input_tokens: tokens.input + tokens.cacheRead + tokens.cacheWrite,
+          cache_read_tokens: tokens.cacheRead,
+          cache_write_tokens: tokens.cacheWrite,
+          output_tokens: tokens.output,
+        },
+        model,
+        { ...where, timestamp: new Date(peak) },
+      )?.total_price
+    const gemini = 'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions'
+    const openrouter = 'https://openrouter.ai/api/v1/chat/completions'
+    const cases = [
+      {
+        cost: (tokens: BilledTokens) => anthropicListCost('claude-sonnet-4-5', tokens, peak),
+        expected: (tokens: BilledTokens) =>
+          table('claude-sonnet-4-5', tokens, { providerId: 'anthropic' }),
+      },
+      {
+        cost: (tokens: BilledTokens) => costOf(provider(gemini), 'gemini-2.5-pro', tokens, peak),
+        expected: (tokens: BilledTokens) =>
+          table('gemini-2.5-pro', tokens, { providerApiUrl: gemini }),
+      },
+      {
+        cost: (tokens: BilledTokens) =>
+          costOf(provider(openrouter), 'anthropic/claude-sonnet-4.5', tokens, peak),
+        expected: (tokens: BilledTokens) =>
+          table('anthropic/claude-sonnet-4.5', tokens, { providerApiUrl: openrouter }),
+      },
+    ]
+    const random = seeded(0x7135)
+    const count = (around: number) => Math.max(0, around + Math.floor((random() - 0.5) * 2000))
+    let tiered = 0
+    for (const { cost, expected } of cases) {
+      for (let round = 0; round < 300; round++) {
+        // Whole inputs at the 200k tier's start, near it, and anywhere from none to 600k.
+        const whole =
+          round < 3
+            ? 199_999 + round
+            : round % 2 === 0
+              ? count(200_000)
+              : Math.floor(random() * 600_000)
+        const cacheRead = Math.floor(whole * random() * 0.9)
+        const cacheWrite = Math.floor((whole - cacheRead) * random() * 0.5)
+        const tokens = {
+          input: whole - cacheRead - cacheWrite,
+          cacheRead,
+          cacheWrite,
+          output: Math.floor(random() * 20_000),
+        }
+        const want = expected(tokens)
+        expect(want).toBeNumber()
+        expect(cost(tokens)).toBeCloseTo(want ?? NaN, 12)
+        if (whole > 200_000) tiered++
+      }
+    }
+    expect(tiered).toBeGreaterThan(300)
   })
 
   test('the Anthropic baseline: Claude names only; the background marker stands for Haiku', () => {
