@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBinary } from '../bench/processes.ts'
 import packageJson from '../package.json' with { type: 'json' }
-import { baseEnv, freePort, healthOf, tempHome, waitFor } from './helpers.ts'
+import { baseEnv, fakeUpstream, freePort, healthOf, tempHome, waitFor } from './helpers.ts'
 
 const outDirectory = mkdtempSync(join(tmpdir(), 'ccr-build-'))
 const binary = join(outDirectory, 'ccr')
@@ -53,5 +53,61 @@ describe('the compiled binary', () => {
       stderr: '',
     })
     expect(await healthOf(`http://127.0.0.1:${port}`)).toBeUndefined()
+  })
+
+  test('knows model limits and list prices with neither package in it', async () => {
+    // The binary holds the catalog's facts and the price table's source, taken at build time.
+    using upstream = fakeUpstream(() =>
+      Response.json({
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'deepseek-chat',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 100_000, completion_tokens: 20_000, total_tokens: 120_000 },
+      }),
+    )
+    const port = freePort()
+    using home = tempHome({
+      PORT: port,
+      Providers: [
+        {
+          name: 'deepseek',
+          api_base_url: `${upstream.url}/v1/chat/completions`,
+          api_key: 'sk-test',
+          models: ['deepseek-chat'],
+        },
+      ],
+      Router: { default: 'deepseek,deepseek-chat' },
+    })
+    expect(run(['start', '-d'], { CCR_HOME: home.home }).exitCode).toBe(0)
+    try {
+      await waitFor(() => healthOf(`http://127.0.0.1:${port}`), 'the binary to serve')
+      const answer = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 32_000,
+          messages: [{ role: 'user', content: 'hello' }],
+        }),
+      })
+      expect(answer.status).toBe(200)
+      // models.dev: DeepSeek's chat model writes at most 8192 tokens.
+      expect(JSON.parse(upstream.seen[0]?.body ?? '{}')).toMatchObject({ max_tokens: 8192 })
+      // Claude Sonnet 4.5's list price: $3 in, $15 out per million tokens (below 200k in).
+      const totals = await waitFor(() => {
+        const stats = run(['stats', '--json'], { CCR_HOME: home.home })
+        const report = JSON.parse(stats.stdout) as { totals: { requests: number } | null }
+        return report.totals?.requests === 1 ? report.totals : undefined
+      }, 'the request in the ledger')
+      expect(totals).toMatchObject({
+        anthropicBaselineUsd: expect.closeTo(0.1 * 3 + 0.02 * 15, 10),
+      })
+    } finally {
+      run(['stop'], { CCR_HOME: home.home })
+    }
   })
 })

