@@ -10,7 +10,7 @@
  * Prints, per workload and router, the medians: requests/s, router CPU per request, peak RSS,
  * latency p50/p99 and time to first byte.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -46,9 +46,19 @@ const stops: (() => Promise<void>)[] = [() => fake.stop()]
 try {
   log('building this tree…')
   const built = await buildBinary(directory)
+  // Each side runs a fresh copy: a binary's RSS depends on how much of its file is in the page
+  // cache (a fault maps the cached pages around it too), and a binary just built is all there.
+  const fresh = (binary: string, name: string) => {
+    const copy = join(directory, `ccr-${name}`)
+    copyFileSync(binary, copy)
+    return copy
+  }
   const sides = {
-    a: { binary: values.a ?? built, env: JSON.parse(values['a-env']) as Record<string, string> },
-    b: { binary: built, env: JSON.parse(values['b-env']) as Record<string, string> },
+    a: {
+      binary: fresh(values.a ?? built, 'a'),
+      env: JSON.parse(values['a-env']) as Record<string, string>,
+    },
+    b: { binary: fresh(built, 'b'), env: JSON.parse(values['b-env']) as Record<string, string> },
   }
   const shapes = workloads
   const routers = {} as Record<'a' | 'b', { pid: number; url: string }>
