@@ -176,11 +176,12 @@ function isKeyBefore(view: Buffer, key: Uint8Array, start: number): boolean {
  * are passed over, their strings quote to quote. For a member near the beginning, as Claude
  * Code writes `messages` (after `model`). The first such member: with the key repeated,
  * `JSON.parse` keeps the last, which `topLevelValueSpans` finds. Undefined when the member is
- * absent or the text before it is not well formed.
+ * absent or the text before it is not well formed. `from`: where the object begins, for one
+ * inside the text.
  */
-export function topLevelValueStart(text: Uint8Array, key: string): number | undefined {
+export function topLevelValueStart(text: Uint8Array, key: string, from = 0): number | undefined {
   const wanted = quoted(key)
-  let at = skipSpace(text, 0)
+  let at = skipSpace(text, from)
   if (text[at] !== openBrace) return undefined
   at = skipSpace(text, at + 1)
   while (text[at] === quote) {
@@ -198,6 +199,26 @@ export function topLevelValueStart(text: Uint8Array, key: string): number | unde
     at = skipSpace(text, at + 1)
   }
   return undefined
+}
+
+/**
+ * Where each element of the array opening at `at` lies, read forwards, strings quote to quote;
+ * undefined when there is no array there or it is not well formed.
+ */
+export function elementSpans(text: Uint8Array, at: number): Span[] | undefined {
+  if (text[at] !== openBracket) return undefined
+  const spans: Span[] = []
+  let index = skipSpace(text, at + 1)
+  if (text[index] === closeBracket) return spans
+  for (;;) {
+    const end = valueEnd(text, index)
+    if (end <= index) return undefined
+    spans.push({ start: index, end })
+    index = skipSpace(text, end)
+    if (text[index] === closeBracket) return spans
+    if (text[index] !== comma) return undefined
+    index = skipSpace(text, index + 1)
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import {
   arrayEnd,
+  elementSpans,
   topLevelValueSpan,
   topLevelValueSpans,
   topLevelValueStart,
@@ -141,6 +142,43 @@ describe('reading forwards: topLevelValueStart and arrayEnd', () => {
     expect(end('[1, ]', 4)).toBe(-1)
     expect(end('[1 2]')).toBe(-1)
     expect(end('[1, "open')).toBe(-1)
+  })
+})
+
+describe('elementSpans', () => {
+  test('every message of every recorded request, and every block, exactly as written', () => {
+    let blocks = 0
+    for (const { body: text } of recordedRequestBodies()) {
+      const bytes = encoder.encode(text)
+      const slices = (at: number) =>
+        elementSpans(bytes, at)?.map(({ start, end }) => decoder.decode(bytes.subarray(start, end)))
+      const messages = JSON.parse(text).messages as { content: unknown }[]
+      const start = topLevelValueStart(bytes, 'messages') ?? -1
+      expect(slices(start)).toEqual(messages.map((message) => JSON.stringify(message)))
+      for (const [index, span] of (elementSpans(bytes, start) ?? []).entries()) {
+        const content = messages[index]?.content
+        if (!Array.isArray(content)) continue
+        const contentStart = topLevelValueStart(bytes, 'content', span.start) ?? -1
+        expect(slices(contentStart)).toEqual(content.map((block) => JSON.stringify(block)))
+        blocks += content.length
+      }
+    }
+    expect(blocks).toBeGreaterThan(100)
+  })
+
+  test('spacing kept out of the spans; no array, or one not well formed, gives nothing', () => {
+    const spans = (text: string, at = 0) => elementSpans(encoder.encode(text), at)
+    expect(spans('[ 1 , "a,]" ,{"b":[2]}\n]')).toEqual([
+      { start: 2, end: 3 },
+      { start: 6, end: 11 },
+      { start: 13, end: 22 },
+    ])
+    expect(spans('[ ]')).toEqual([])
+    expect(spans('{"a":1}')).toBeUndefined()
+    expect(spans(' [1]')).toBeUndefined()
+    expect(spans('[1,]')).toBeUndefined()
+    expect(spans('[1 2]')).toBeUndefined()
+    expect(spans('[1, "open')).toBeUndefined()
   })
 })
 

@@ -167,6 +167,78 @@ describe('anthropic passthrough', () => {
     )
   })
 
+  test('those blocks are cut out of the bytes as sent; every other byte stays', async () => {
+    using upstream = fakeUpstream(() =>
+      Response.json(textMessage('ok', { input_tokens: 10, output_tokens: 1 })),
+    )
+    await using router = testRouter(configFor(upstream.url))
+    const thinking = (signature: string) =>
+      `{"type":"thinking","thinking":"Why \\"ccr:\\" [and] {so} on","signature":"${signature}"}`
+    const parts = (blocks: string[]) => `[ ${blocks.join(' ,\n  ')} ]`
+    // Foreign blocks first, in the middle, last, in runs, alone; spacing and key order odd.
+    const assistant = (blocks: string[]) =>
+      `{ "content" : ${parts(blocks)}, "role":"assistant", "x_future": {"a": [1, 2]} }`
+    const text = (words: string) => `{"type":"text","text":"${words}"}`
+    const messages = (stripped: boolean) => {
+      const foreign = (signature: string) => (stripped ? [] : [thinking(signature)])
+      return [
+        `{"role":"user","content":"first"}`,
+        assistant([
+          ...foreign('ccr:a'),
+          ...foreign('ccr:b'),
+          text('one'),
+          ...foreign('ccr:c'),
+          text('two'),
+        ]),
+        `{"role":"user","content":[{"type":"text","text":"second"}]}`,
+        assistant([
+          thinking('EuYB-anthropic'),
+          text('three'),
+          ...foreign('ccr:d'),
+          ...foreign('ccr:e'),
+        ]),
+        `{"role":"user","content":"third"}`,
+        assistant([...foreign('ccr:f')]),
+        `{"role":"user","content":"fourth"}`,
+      ]
+    }
+    const body = (model: string, stripped: boolean) =>
+      `{"model":${model},  "max_tokens":100,\n"messages":[${messages(stripped).join(',\n ')}],"metadata":{"user_id":"u"}}`
+    const response = await fetch(`${router.url}/v1/messages`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      body: body('"claude-opus-5-5"', false),
+    })
+    expect(response.status).toBe(200)
+    await response.arrayBuffer()
+    // The model's name is written over the client's, the bytes left over as spaces.
+    expect(upstream.seen[0]?.body).toBe(body('"served-model"   ', true))
+  })
+
+  test('where the bytes hold a key twice, the parse decides what is removed', async () => {
+    using upstream = fakeUpstream(() =>
+      Response.json(textMessage('ok', { input_tokens: 10, output_tokens: 1 })),
+    )
+    await using router = testRouter(configFor(upstream.url))
+    // JSON.parse keeps the last "content"; read from the start the bytes have the first.
+    const body =
+      '{"model":"claude-opus-5-5","max_tokens":100,"messages":[{"role":"user","content":"q"},' +
+      '{"role":"assistant","content":[{"type":"text","text":"stale"}],"content":[' +
+      '{"type":"thinking","thinking":"t","signature":"ccr:x"},{"type":"text","text":"Done."}]},' +
+      '{"role":"user","content":"next"}]}'
+    const response = await fetch(`${router.url}/v1/messages`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      body,
+    })
+    expect(response.status).toBe(200)
+    await response.arrayBuffer()
+    const sent = JSON.parse(upstream.seen[0]?.body ?? '') as {
+      messages: { content: unknown }[]
+    }
+    expect(sent.messages[1]?.content).toEqual([{ type: 'text', text: 'Done.' }])
+  })
+
   test('keeps fields it does not know, nested ones included', async () => {
     using upstream = fakeUpstream(() => Response.json({ ok: true }))
     await using router = testRouter(configFor(upstream.url))

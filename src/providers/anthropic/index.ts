@@ -29,7 +29,7 @@ const hopHeaders = new Set([
  */
 export const sendAnthropic: ProviderAdapter = async (call) => {
   const raw = call.rawBody()
-  const stripped = stripForeignThinking(raw)
+  const stripped = stripForeignThinking(call.request, raw)
   if (stripped !== undefined) {
     logWarnings(call.log, call.provider.name, 'request', [
       {
