@@ -1,16 +1,26 @@
-import { isContentBlock, type MessagesRequest, type WireBlock } from '../protocol/messages.ts'
+import {
+  isContentBlock,
+  type MessagesRequest,
+  type TextBlock,
+  type WireBlock,
+} from '../protocol/messages.ts'
 
+const opening = '<CCR-SUBAGENT-MODEL>'
 const tag = /<CCR-SUBAGENT-MODEL>\s*([^<]*?)\s*<\/CCR-SUBAGENT-MODEL>\n?/
 
 /**
  * Finds `<CCR-SUBAGENT-MODEL>provider,model</CCR-SUBAGENT-MODEL>` (written by the user into a
  * subagent's prompt) anywhere in the system prompt or the first user message, and returns the
  * model with a copy of the request that no longer contains the tag. CCR read it only from
- * `system[1]`, which broke when Claude Code moved the subagent prompt.
+ * `system[1]`, which broke when Claude Code moved the subagent prompt. A request without the tag
+ * (nearly all) is only read: nothing is copied.
  */
 export function extractSubagentTag(
   request: MessagesRequest,
 ): { model: string; request: MessagesRequest } | undefined {
+  const firstUser = request.messages.findIndex((message) => message.role === 'user')
+  const first = request.messages[firstUser]
+  if (!mayHoldTag(request.system) && !mayHoldTag(first?.content)) return undefined
   let model: string | undefined
   const strip = (text: string): string =>
     text.replace(tag, (_whole, found: string) => {
@@ -23,9 +33,7 @@ export function extractSubagentTag(
   if (typeof system === 'string') newSystem = strip(system)
   else if (system !== undefined) newSystem = system.map((block) => stripBlock(block, strip))
 
-  const firstUser = request.messages.findIndex((message) => message.role === 'user')
   let messages = request.messages
-  const first = request.messages[firstUser]
   if (first !== undefined) {
     const content =
       typeof first.content === 'string'
@@ -40,13 +48,16 @@ export function extractSubagentTag(
   }
 }
 
+/** Whether a text, or a text block among these, holds the tag's opening. */
+function mayHoldTag(content: string | readonly WireBlock[] | undefined): boolean {
+  if (typeof content === 'string') return content.includes(opening)
+  return content?.some(isTaggedText) ?? false
+}
+
+function isTaggedText(block: WireBlock): block is TextBlock {
+  return isContentBlock(block) && block.type === 'text' && block.text.includes(opening)
+}
+
 function stripBlock(block: WireBlock, strip: (text: string) => string): WireBlock {
-  if (
-    !isContentBlock(block) ||
-    block.type !== 'text' ||
-    !block.text.includes('<CCR-SUBAGENT-MODEL>')
-  )
-    return block
-  const stripped = { ...block, text: strip(block.text) }
-  return stripped
+  return isTaggedText(block) ? { ...block, text: strip(block.text) } : block
 }
