@@ -208,17 +208,8 @@ export function topLevelValueStart(text: Uint8Array, key: string, from = 0): num
 export function elementSpans(text: Uint8Array, at: number): Span[] | undefined {
   if (text[at] !== openBracket) return undefined
   const spans: Span[] = []
-  let index = skipSpace(text, at + 1)
-  if (text[index] === closeBracket) return spans
-  for (;;) {
-    const end = valueEnd(text, index)
-    if (end <= index) return undefined
-    spans.push({ start: index, end })
-    index = skipSpace(text, end)
-    if (text[index] === closeBracket) return spans
-    if (text[index] !== comma) return undefined
-    index = skipSpace(text, index + 1)
-  }
+  const end = elementsEnd(text, skipSpace(text, at + 1), (start, end) => spans.push({ start, end }))
+  return end < 0 ? undefined : spans
 }
 
 /**
@@ -227,15 +218,30 @@ export function elementSpans(text: Uint8Array, at: number): Span[] | undefined {
  * formed there (an element missing after a comma included).
  */
 export function arrayEnd(text: Uint8Array, at: number): number {
-  let index = skipSpace(text, at)
+  const index = skipSpace(text, at)
   if (text[index] === closeBracket) {
     let before = at - 1
     while (before >= 0 && isSpace(text[before])) before--
     return text[before] === comma ? -1 : index + 1
   }
+  return elementsEnd(text, index)
+}
+
+/**
+ * The index past the `]` of an array whose elements start at `index` (or that is empty there),
+ * each element's span handed to `each`; -1 when the text is not well formed.
+ */
+function elementsEnd(
+  text: Uint8Array,
+  start: number,
+  each?: (start: number, end: number) => void,
+): number {
+  let index = start
+  if (text[index] === closeBracket) return index + 1
   for (;;) {
     const end = valueEnd(text, index)
     if (end <= index) return -1
+    each?.(index, end)
     index = skipSpace(text, end)
     if (text[index] === closeBracket) return index + 1
     if (text[index] !== comma) return -1
