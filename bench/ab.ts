@@ -1,10 +1,12 @@
 /**
  * A/B of two routers under the same load: "a" is a binary given (a build of another commit),
- * or this tree's build with other environment settings; "b" is this tree's build. The two run
+ * or this tree's build with other environment settings; "b" is this tree's build, or a binary
+ * given too (two scratch builds, neither of them this tree). The two run
  * side by side on the router's core and are loaded in turn, a, b, a, b…, so a slow moment of the
  * machine hits both. What a change costs is read here, not from a micro-benchmark.
  *
  *   bun bench/ab.ts --a <binary> [--only stream-c50,nonstream-c50] [--repeats 5] [--duration 5]
+ *   bun bench/ab.ts --a <binary> --b <binary>
  *   bun bench/ab.ts --a-env '{"BUN_JSC_forceRAMSize":"0"}' --only nonstream-c50
  *
  * Prints, per workload and router, the medians: requests/s, router CPU per request, peak RSS,
@@ -27,6 +29,7 @@ const { values } = parseArgs({
   args: Bun.argv.slice(2),
   options: {
     a: { type: 'string' },
+    b: { type: 'string' },
     'a-env': { type: 'string', default: '{}' },
     'b-env': { type: 'string', default: '{}' },
     only: { type: 'string', default: 'nonstream-c50,stream-c50' },
@@ -44,8 +47,9 @@ const directory = mkdtempSync(join(tmpdir(), 'ccr-ab-'))
 const fake = await startFake(generatorCore)
 const stops: (() => Promise<void>)[] = [() => fake.stop()]
 try {
-  log('building this tree…')
-  const built = await buildBinary(directory)
+  const needsTree = values.a === undefined || values.b === undefined
+  if (needsTree) log('building this tree…')
+  const built = needsTree ? await buildBinary(directory) : ''
   // Each side runs a fresh copy: a binary's RSS depends on how much of its file is in the page
   // cache (a fault maps the cached pages around it too), and a binary just built is all there.
   const fresh = (binary: string, name: string) => {
@@ -58,7 +62,10 @@ try {
       binary: fresh(values.a ?? built, 'a'),
       env: JSON.parse(values['a-env']) as Record<string, string>,
     },
-    b: { binary: fresh(built, 'b'), env: JSON.parse(values['b-env']) as Record<string, string> },
+    b: {
+      binary: fresh(values.b ?? built, 'b'),
+      env: JSON.parse(values['b-env']) as Record<string, string>,
+    },
   }
   const shapes = workloads
   const routers = {} as Record<'a' | 'b', { pid: number; url: string }>
