@@ -67,9 +67,7 @@ export function priceTableSource(only?: string[]): string {
   const providers: unknown = (0, eval)(`(${source.slice(start, end)})`)
   if (!Array.isArray(providers) || !providers.every((each) => Array.isArray(each?.models)))
     throw new Error(`${path}: the providers table is not a list of providers with models`)
-  const kept = providers.filter((each: { id?: unknown }) =>
-    only === undefined ? true : only.includes(String(each.id)),
-  )
+  const kept = providers.filter((each: { id?: unknown }) => only?.includes(String(each.id)) ?? true)
   if (kept.length !== (only?.length ?? providers.length))
     throw new Error(`${path}: not every provider of ${JSON.stringify(only)} is in the table`)
   const json = JSON.stringify(kept, (key, value: unknown) =>
