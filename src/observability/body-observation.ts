@@ -104,8 +104,9 @@ export function stopReasonOf(value: unknown): string | null | undefined {
   return typeof value === 'string' || value === null ? value : undefined
 }
 
+/** A token count as sent, or `fallback` where there is none: not a number, or below zero. */
 function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback
 }
 
 function thinkingOf(details: unknown, previous: number | undefined): { thinking_tokens?: number } {

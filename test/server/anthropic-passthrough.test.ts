@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'bun:test'
 import Anthropic from '@anthropic-ai/sdk'
-import { fakeUpstream, fixtureBody, fixtureText, heldStream, sse, testRouter } from '../helpers.ts'
+import {
+  fakeUpstream,
+  fixtureBody,
+  fixtureText,
+  heldStream,
+  sse,
+  testRouter,
+  waitFor,
+} from '../helpers.ts'
 
 const providerKey = 'sk-provider-secret-0123456789'
 
@@ -237,6 +245,33 @@ describe('anthropic passthrough', () => {
       messages: { content: unknown }[]
     }
     expect(sent.messages[1]?.content).toEqual([{ type: 'text', text: 'Done.' }])
+  })
+
+  test("the ledger takes no token count below zero from a provider's answer", async () => {
+    using upstream = fakeUpstream(() =>
+      Response.json(textMessage('ok', { input_tokens: 40, output_tokens: -5 })),
+    )
+    await using router = testRouter(configFor(upstream.url))
+    const response = await fetch(`${router.url}/v1/messages`, {
+      method: 'POST',
+      headers: claudeHeaders,
+      body: JSON.stringify({
+        model: 'claude-opus-5-5',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    })
+    // The answer reaches Claude Code as the provider sent it; the ledger counts what it can.
+    expect(((await response.json()) as { usage: unknown }).usage).toMatchObject({
+      output_tokens: -5,
+    })
+    const row = await waitFor(
+      () =>
+        (router.store.query('SELECT * FROM requests').get() as Record<string, unknown> | null) ??
+        undefined,
+      'the ledger row',
+    )
+    expect(row).toMatchObject({ input_tokens: 40, output_tokens: 0 })
   })
 
   test('keeps fields it does not know, nested ones included', async () => {

@@ -284,6 +284,39 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     ])
   })
 
+  test('token counts below zero (a malformed reply) reach neither Claude Code nor the ledger', async () => {
+    using upstream = fakeOpenAI(() => ({
+      text: 'Hi!',
+      usage: { prompt_tokens: 100, completion_tokens: -5, cached_tokens: -3 },
+    }))
+    await using router = testRouter(configFor(upstream.url))
+    for (const stream of [false, true]) {
+      const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
+      const request = {
+        model: 'claude-haiku-4-5',
+        max_tokens: 50,
+        messages: [{ role: 'user' as const, content: 'hi' }],
+      }
+      const message = stream
+        ? await client.messages.stream(request).finalMessage()
+        : await client.messages.create(request)
+      expect(message.usage).toMatchObject({
+        input_tokens: 100,
+        output_tokens: 0,
+        cache_read_input_tokens: 0,
+      })
+    }
+    const rows = await waitFor(() => {
+      const all = ledgerRows(router.store)
+      return all.length === 2 ? all : undefined
+    }, 'two ledger rows')
+    for (const row of rows) {
+      expect(row).toMatchObject({ input_tokens: 100, output_tokens: 0, cache_read_tokens: 0 })
+      // Claude Haiku 4.5's list price for 100 input tokens: $1 per million.
+      expect(row.anthropic_cost_usd).toBeCloseTo(0.0001, 12)
+    }
+  })
+
   test('the SSE is framed exactly, with an input-token estimate in message_start', async () => {
     using upstream = fakeOpenAI(() => ({
       text: 'Hi!',

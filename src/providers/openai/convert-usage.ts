@@ -12,17 +12,22 @@ import type { ChatUsage } from './api.ts'
  * @see https://docs.anthropic.com/en/api/messages#response-usage
  */
 export function convertUsage(usage: ChatUsage): Usage {
-  const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? 0
+  const cached = count(usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens)
   const missed = usage.prompt_cache_miss_tokens
   const prompt =
     usage.prompt_tokens ?? (missed === undefined || missed === null ? 0 : missed + cached)
-  const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0
+  const reasoning = count(usage.completion_tokens_details?.reasoning_tokens)
   return {
     input_tokens: Math.max(0, prompt - cached),
-    output_tokens: usage.completion_tokens ?? 0,
+    output_tokens: count(usage.completion_tokens),
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
     // Claude Code reads reasoning counts here (the thinking-token-count beta).
     ...(reasoning > 0 ? { output_tokens_details: { thinking_tokens: reasoning } } : {}),
   }
+}
+
+/** A count as the provider sent it; none, or one below zero (a malformed reply), is 0. */
+function count(value: number | null | undefined): number {
+  return Math.max(0, value ?? 0)
 }
