@@ -313,3 +313,8 @@ export function seeded(start: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** The ledger's rows, oldest first, as SQLite gives them (snake_case columns). */
+export function ledgerRows(store: { query: (sql: string) => { all: () => unknown[] } }) {
+  return store.query('SELECT * FROM requests ORDER BY id').all() as Record<string, unknown>[]
+}

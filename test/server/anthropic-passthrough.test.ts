@@ -5,6 +5,7 @@ import {
   fixtureBody,
   fixtureText,
   heldStream,
+  ledgerRows,
   sse,
   testRouter,
   waitFor,
@@ -265,12 +266,7 @@ describe('anthropic passthrough', () => {
     expect(((await response.json()) as { usage: unknown }).usage).toMatchObject({
       output_tokens: -5,
     })
-    const row = await waitFor(
-      () =>
-        (router.store.query('SELECT * FROM requests').get() as Record<string, unknown> | null) ??
-        undefined,
-      'the ledger row',
-    )
+    const row = await waitFor(() => ledgerRows(router.store)[0], 'the ledger row')
     expect(row).toMatchObject({ input_tokens: 40, output_tokens: 0 })
   })
 

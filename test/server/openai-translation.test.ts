@@ -8,6 +8,7 @@ import {
   fakeUpstream,
   fixtureBody,
   heldStream,
+  ledgerRows,
   recordedRequestBodies,
   testRouter,
   waitFor,
@@ -587,7 +588,3 @@ describe('the rest of the API surface', () => {
     ])
   })
 })
-
-function ledgerRows(store: { query: (sql: string) => { all: () => unknown[] } }) {
-  return store.query('SELECT * FROM requests ORDER BY id').all() as Record<string, unknown>[]
-}
