@@ -3,6 +3,7 @@ import { resolvePaths } from './config/paths.ts'
 import { describeError } from './lib/errors.ts'
 import { commands } from './cli/commands.ts'
 import type { CliContext } from './cli/context.ts'
+import { lazyStdout, sinkStderr } from './cli/output.ts'
 
 const version = packageJson.version
 
@@ -55,15 +56,15 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     paths: resolvePaths(process.env),
     version,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: lazyStdout(),
+    stderr,
     self: selfCommand(),
   }
   try {
     const command = await entry.load()
     return await command(context)
   } catch (error) {
-    process.stderr.write(`ccr ${name}: ${describeError(error)}\n`)
+    stderr.write(`ccr ${name}: ${describeError(error)}\n`)
     return 1
   }
 }
@@ -76,4 +77,9 @@ for (const key of ['NO_PROXY', 'no_proxy'] as const) {
   process.env[key] = entries.join(',')
 }
 
-process.exit(await main(process.argv.slice(2)))
+const stderr = sinkStderr()
+// Not a top-level `await`: the binary is CommonJS (see build.ts).
+void main(process.argv.slice(2)).then(async (code) => {
+  await stderr.flushed()
+  process.exit(code)
+})

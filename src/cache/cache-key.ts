@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { isRecord } from '../observability/body-observation.ts'
 import type { MessagesRequest } from '../protocol/messages.ts'
 
@@ -49,7 +48,7 @@ export function cacheKey(input: CacheKeyInput): string {
       ...(asked.tools === undefined ? {} : { tools: asked.tools.map(withoutCacheControl) }),
     },
   }
-  return createHash('sha256').update(canonicalJson(normalised)).digest('hex')
+  return new Bun.CryptoHasher('sha256').update(canonicalJson(normalised)).digest('hex')
 }
 
 /** A content field (a string, or a list of blocks) without markers and with positional ids. */

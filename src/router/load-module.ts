@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { RouterError } from '../lib/errors.ts'
@@ -14,7 +13,7 @@ export interface ModuleSource {
 
 export async function readModuleSource(path: string): Promise<ModuleSource> {
   const bytes = await readFile(path)
-  const version = createHash('sha256').update(bytes).digest('hex').slice(0, 16)
+  const version = new Bun.CryptoHasher('sha256').update(bytes).digest('hex').slice(0, 16)
   return { bytes, version }
 }
 

@@ -1,5 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
-
 /** The key a client presented, from `x-api-key` or `Authorization: Bearer`. */
 export function presentedKeys(headers: Headers): string[] {
   const keys: string[] = []
@@ -19,7 +17,7 @@ export function presentedKeys(headers: Headers): string[] {
  */
 export function keyMatches(presented: string, expected: string): boolean {
   const hash = (text: string) => new Bun.CryptoHasher('sha256').update(text).digest()
-  return timingSafeEqual(hash(presented), hash(expected))
+  return crypto.timingSafeEqual(hash(presented), hash(expected))
 }
 
 /** True when the request carries the router's APIKEY in either header. */

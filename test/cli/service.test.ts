@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
+  anthropicAnswer,
   baseEnv,
   fakeUpstream,
   freePort,
@@ -75,6 +76,28 @@ describe('ccr start (foreground)', () => {
     const stderr = await new Response(child.stderr).text()
     expect(stderr).toContain(`listening on http://127.0.0.1:${port}`)
     expect(stderr).toContain('ccr stopped')
+  })
+
+  test('keeps serving when nobody reads its log lines any more', async () => {
+    using upstream = fakeUpstream(() => anthropicAnswer('hello'))
+    const port = freePort()
+    const ccrHome = home(providerConfig(port, upstream.url))
+    const child = startForeground(ccrHome.home)
+    const url = `http://127.0.0.1:${port}`
+    await waitFor(() => healthOf(url), 'the router')
+    // The terminal goes away: stderr's reader closes, and every later log line fails (EPIPE).
+    const reader = child.stderr.getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('listening on')
+    await reader.cancel()
+    for (let turn = 0; turn < 20; turn++) {
+      const response = await fetch(`${url}/v1/messages`, { method: 'POST', body: message })
+      expect(response.status).toBe(200)
+      expect(((await response.json()) as { content: unknown[] }).content).toHaveLength(1)
+    }
+    expect(await healthOf(url)).toMatchObject({ status: 'ok', pid: child.pid })
+    expect(child.exitCode).toBeNull()
+    child.kill('SIGTERM')
+    expect(await child.exited).toBe(0)
   })
 
   test('lets an in-flight stream finish after a stop signal, refusing new connections', async () => {
