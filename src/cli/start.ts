@@ -71,7 +71,10 @@ async function runServer(
   // In the background the log file has everything; the captured output is for start-up errors.
   if (!options.background)
     sinks.push(createConsoleSink({ stream: context.stderr, pretty: context.stderr.isTTY === true }))
-  if (active.config.LOG) sinks.push(createFileSink({ directory: context.paths.logs }))
+  if (active.config.LOG) {
+    const report = (text: string) => context.stderr.write(text)
+    sinks.push(createFileSink({ directory: context.paths.logs, report }))
+  }
   const holder = createConfigHolder(active)
   const log = createLogger({ level: () => holder.current().config.LOG_LEVEL, sinks, redactor })
   const reported = new Set<string>()

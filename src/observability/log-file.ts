@@ -15,6 +15,8 @@ export interface FileSinkOptions {
   maxPending?: number
   /** How long lines gather before they are written together. */
   batchMs?: number
+  /** Where to say that the log cannot be written (a full or read-only disk); stderr by default. */
+  report?: (text: string) => void
 }
 
 /**
@@ -35,6 +37,8 @@ export function createFileSink(options: FileSinkOptions): LogSink {
   let pending: string[] = []
   let dropped = 0
   let draining: Promise<void> | undefined
+  let failing = false
+  const report = options.report ?? ((text: string) => process.stderr.write(text))
 
   const rotate = async () => {
     await rm(`${file}.${maxFiles - 1}`, { force: true })
@@ -67,11 +71,14 @@ export function createFileSink(options: FileSinkOptions): LogSink {
         if (size > 0 && size + bytes > maxBytes) await rotate()
         await appendFile(file, chunk, { mode: 0o600 })
         size += bytes
+        failing = false
       } catch (error) {
-        // A full or read-only disk must not take the router down; say so once on stderr.
-        process.stderr.write(
-          `ccr: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}\n`,
-        )
+        // A full or read-only disk must not take the router down; say so once, not per batch.
+        if (!failing) {
+          const reason = error instanceof Error ? error.message : String(error)
+          report(`ccr: cannot write ${file}: ${reason}; log lines are dropped until it can\n`)
+        }
+        failing = true
       }
     }
     draining = undefined

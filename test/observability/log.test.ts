@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLogger, type LogRecord } from '../../src/observability/log.ts'
 import { createFileSink } from '../../src/observability/log-file.ts'
@@ -141,5 +141,30 @@ describe('log files', () => {
     }
     const newest = readFileSync(join(directory, 'ccr.log'), 'utf8').trim().split('\n')
     expect(JSON.parse(newest.at(-1) ?? '{}')).toMatchObject({ msg: 'line 99', requestId: 'req_99' })
+  })
+
+  test('a log that cannot be written is reported once, and written again once it can be', async () => {
+    using home = tempHome()
+    const directory = join(home.home, 'logs')
+    const reports: string[] = []
+    const sink = createFileSink({ directory, report: (text) => reports.push(text) })
+    const log = createLogger({ level: () => 'info', sinks: [sink], redactor: createRedactor() })
+    // The log file's name taken by a directory: every append fails (EISDIR), as on a bad disk.
+    mkdirSync(join(directory, 'ccr.log'))
+    for (let batch = 0; batch < 5; batch++) {
+      log.info(`lost ${batch}`)
+      await sink.flush()
+    }
+    expect(reports).toHaveLength(1)
+    expect(reports[0]).toContain(`cannot write ${join(directory, 'ccr.log')}`)
+    rmdirSync(join(directory, 'ccr.log'))
+    log.info('back')
+    await sink.flush()
+    expect(readFileSync(join(directory, 'ccr.log'), 'utf8')).toContain('"msg":"back"')
+    rmSync(join(directory, 'ccr.log'))
+    mkdirSync(join(directory, 'ccr.log'))
+    log.info('lost again')
+    await sink.flush()
+    expect(reports).toHaveLength(2)
   })
 })
