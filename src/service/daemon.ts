@@ -53,7 +53,8 @@ export async function ensureServer(
         hint: `run \`ccr start\` in the foreground to see it start, or read ${options.daemonLog}`,
       })
     }
-    await Bun.sleep(50)
+    // The router starts in ~60 ms: polled every 50 ms, a start waited ~25 ms for its poll.
+    await Bun.sleep(10)
   }
   throw new RouterError('internal', {
     message: `the router did not answer at ${options.url} within ${Math.round((options.timeoutMs ?? 15_000) / 1000)} s`,
