@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBinary } from '../bench/processes.ts'
@@ -109,5 +109,38 @@ describe('the compiled binary', () => {
     } finally {
       run(['stop'], { CCR_HOME: home.home })
     }
+  })
+
+  test('runs the wizard in a terminal', async () => {
+    // The binary is CommonJS: readline and tty (the wizard's, through @clack/prompts) are
+    // required only when `ccr init` runs, a path no other test takes in the binary. `script`
+    // gives it a real terminal.
+    using home = tempHome()
+    const child = Bun.spawn(
+      ['script', '-qfec', `stty cols 120 rows 40; ${binary} init`, '/dev/null'],
+      {
+        env: baseEnv({ CCR_HOME: home.home, TERM: 'xterm' }),
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+      },
+    )
+    let screen = ''
+    const reader = child.stdout.getReader()
+    await waitFor(async () => {
+      const chunk = await reader.read()
+      if (!chunk.done) screen += new TextDecoder().decode(chunk.value)
+      return chunk.done || screen.includes('Which provider should Claude Code use?')
+        ? true
+        : undefined
+    }, 'the first question')
+    expect(screen).toContain('Which provider should Claude Code use?')
+    child.stdin.write('\x03')
+    child.stdin.end()
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      screen += new TextDecoder().decode(chunk.value)
+    expect(await child.exited).not.toBe(0)
+    expect(screen).toContain('setup cancelled; nothing was written')
+    expect(existsSync(home.configFile)).toBe(false)
   })
 })
