@@ -59,48 +59,78 @@ export interface LoggerOptions {
 /** Keys `warnOnce` remembers at most; past this the oldest is forgotten (and warned again). */
 const maxOnceKeys = 512
 
-export function createLogger(
-  options: LoggerOptions,
-  bound: LogFields = {},
-  warned = new Map<string, number>(),
-): Logger {
-  const isEnabled = (level: LogLevel) => levelRank[level] >= levelRank[options.level()]
-  const now = options.now ?? Date.now
-  const repeatMs = options.repeatMs ?? 60 * 60 * 1000
-  const emit = (level: LogLevel) => (msg: string, fields?: LogFields) => {
-    if (!isEnabled(level)) return
-    const record: LogRecord = {
-      time: now(),
-      level,
-      msg: options.redactor.text(msg),
-      fields: options.redactor.fields({ ...bound, ...fields }),
-    }
-    for (const sink of options.sinks) sink.write(record)
+export function createLogger(options: LoggerOptions): Logger {
+  return new BoundLogger(options, {}, new Map())
+}
+
+/**
+ * A class, so that a child (one per request) is one object: its methods are shared on the
+ * prototype rather than made again for each child as closures.
+ */
+class BoundLogger implements Logger {
+  readonly #now: () => number
+  readonly #repeatMs: number
+
+  constructor(
+    readonly options: LoggerOptions,
+    readonly bound: LogFields,
+    readonly warned: Map<string, number>,
+  ) {
+    this.#now = options.now ?? Date.now
+    this.#repeatMs = options.repeatMs ?? 60 * 60 * 1000
   }
-  const debug = emit('debug')
-  const warn = emit('warn')
-  return {
-    trace: emit('trace'),
-    debug,
-    info: emit('info'),
-    warn,
-    error: emit('error'),
-    fatal: emit('fatal'),
-    warnOnce(key, msg, fields) {
-      const time = now()
-      const last = warned.get(key)
-      if (last !== undefined && time - last < repeatMs) {
-        debug(msg, { ...fields, repeated: true })
-        return
-      }
-      // Re-inserted, so the map's first key is always the one warned about longest ago.
-      warned.delete(key)
-      warned.set(key, time)
-      if (warned.size > maxOnceKeys) warned.delete(warned.keys().next().value ?? key)
-      warn(msg, fields)
-    },
-    isEnabled,
-    child: (fields) => createLogger(options, { ...bound, ...fields }, warned),
+
+  isEnabled(level: LogLevel): boolean {
+    return levelRank[level] >= levelRank[this.options.level()]
+  }
+
+  trace(msg: string, fields?: LogFields) {
+    this.#emit('trace', msg, fields)
+  }
+  debug(msg: string, fields?: LogFields) {
+    this.#emit('debug', msg, fields)
+  }
+  info(msg: string, fields?: LogFields) {
+    this.#emit('info', msg, fields)
+  }
+  warn(msg: string, fields?: LogFields) {
+    this.#emit('warn', msg, fields)
+  }
+  error(msg: string, fields?: LogFields) {
+    this.#emit('error', msg, fields)
+  }
+  fatal(msg: string, fields?: LogFields) {
+    this.#emit('fatal', msg, fields)
+  }
+
+  warnOnce(key: string, msg: string, fields?: LogFields) {
+    const time = this.#now()
+    const last = this.warned.get(key)
+    if (last !== undefined && time - last < this.#repeatMs) {
+      this.debug(msg, { ...fields, repeated: true })
+      return
+    }
+    // Re-inserted, so the map's first key is always the one warned about longest ago.
+    this.warned.delete(key)
+    this.warned.set(key, time)
+    if (this.warned.size > maxOnceKeys) this.warned.delete(this.warned.keys().next().value ?? key)
+    this.warn(msg, fields)
+  }
+
+  child(fields: LogFields): Logger {
+    return new BoundLogger(this.options, { ...this.bound, ...fields }, this.warned)
+  }
+
+  #emit(level: LogLevel, msg: string, fields: LogFields | undefined) {
+    if (!this.isEnabled(level)) return
+    const { redactor, sinks } = this.options
+    const record: LogRecord = {
+      time: this.#now(),
+      level,
+      msg: redactor.text(msg),
+      fields: redactor.fields({ ...this.bound, ...fields }),
+    }
+    for (const sink of sinks) sink.write(record)
   }
 }
 

@@ -365,6 +365,9 @@ function rememberConversation(
 
 function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
-  for (const key in value) deepFreeze(value[key])
+  // Arrays by index: `for…in` over an array enumerates its indices as strings.
+  if (Array.isArray(value))
+    for (let index = 0; index < value.length; index++) deepFreeze(value[index])
+  else for (const key in value) deepFreeze(value[key])
   return Object.freeze(value)
 }
