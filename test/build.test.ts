@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBinary } from '../bench/processes.ts'
 import packageJson from '../package.json' with { type: 'json' }
-import { baseEnv, fakeUpstream, freePort, healthOf, tempHome, waitFor } from './helpers.ts'
+import {
+  baseEnv,
+  fakeUpstream,
+  freePort,
+  healthOf,
+  inTerminal,
+  tempHome,
+  waitFor,
+} from './helpers.ts'
 
 const outDirectory = mkdtempSync(join(tmpdir(), 'ccr-build-'))
 const binary = join(outDirectory, 'ccr')
@@ -116,31 +124,11 @@ describe('the compiled binary', () => {
     // required only when `ccr init` runs, a path no other test takes in the binary. `script`
     // gives it a real terminal.
     using home = tempHome()
-    const child = Bun.spawn(
-      ['script', '-qfec', `stty cols 120 rows 40; ${binary} init`, '/dev/null'],
-      {
-        env: baseEnv({ CCR_HOME: home.home, TERM: 'xterm' }),
-        stdin: 'pipe',
-        stdout: 'pipe',
-        stderr: 'pipe',
-      },
-    )
-    let screen = ''
-    const reader = child.stdout.getReader()
-    await waitFor(async () => {
-      const chunk = await reader.read()
-      if (!chunk.done) screen += new TextDecoder().decode(chunk.value)
-      return chunk.done || screen.includes('Which provider should Claude Code use?')
-        ? true
-        : undefined
-    }, 'the first question')
-    expect(screen).toContain('Which provider should Claude Code use?')
-    child.stdin.write('\x03')
-    child.stdin.end()
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
-      screen += new TextDecoder().decode(chunk.value)
-    expect(await child.exited).not.toBe(0)
-    expect(screen).toContain('setup cancelled; nothing was written')
+    const terminal = inTerminal(`${binary} init`, { CCR_HOME: home.home })
+    await terminal.waitForText('Which provider should Claude Code use?')
+    terminal.press('\x03')
+    expect(await terminal.finished()).not.toBe(0)
+    expect(terminal.screen()).toContain('setup cancelled; nothing was written')
     expect(existsSync(home.configFile)).toBe(false)
   })
 })

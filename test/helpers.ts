@@ -171,6 +171,48 @@ export async function runCli(
   return { exitCode, stdout, stderr }
 }
 
+/**
+ * Runs a shell command in a real terminal (`script`, 120×40), as a person at a keyboard would:
+ * what it shows accumulates in `screen()`, `waitForText` waits until something shows (15 s),
+ * `press` types keys, and `finished` resolves with the exit code once it ends and all it showed
+ * was read.
+ */
+export function inTerminal(command: string, env: Record<string, string>) {
+  const child = Bun.spawn(['script', '-qfec', `stty cols 120 rows 40; ${command}`, '/dev/null'], {
+    env: baseEnv({ TERM: 'xterm', ...env }),
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  let screen = ''
+  const reader = child.stdout.getReader()
+  const pump = (async () => {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      screen += new TextDecoder().decode(chunk.value)
+  })()
+  return {
+    screen: () => screen,
+    async waitForText(text: string) {
+      const deadline = Date.now() + 15_000
+      while (!screen.includes(text)) {
+        if (Date.now() > deadline)
+          throw new Error(`the terminal never showed "${text}":\n${screen}`)
+        await Bun.sleep(20)
+      }
+    },
+    press(keys: string) {
+      child.stdin.write(keys)
+      child.stdin.flush()
+    },
+    async finished(): Promise<number> {
+      child.stdin.end()
+      const exitCode = await child.exited
+      await pump
+      return exitCode
+    },
+  }
+}
+
 /** A clean environment: PATH and HOME only, plus what the test sets. */
 export function baseEnv(env: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? tmpdir(), ...env }

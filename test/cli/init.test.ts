@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../src/config/load.ts'
-import { baseEnv, fakeUpstream, mainEntry, runCli, tempHome } from '../helpers.ts'
+import { fakeUpstream, inTerminal, mainEntry, runCli, tempHome } from '../helpers.ts'
 
 function backupsIn(home: string): string[] {
   return readdirSync(home).filter((name) => name.endsWith('.bak'))
@@ -116,31 +116,11 @@ describe('ccr init (the wizard in a terminal)', () => {
       Response.json({ data: [{ id: 'llama3' }, { id: 'qwen2.5-coder:latest' }] }),
     )
     using home = tempHome()
-    // `script` gives the wizard a real terminal; the test answers each question when it shows.
-    const command = `stty cols 120 rows 40; ${process.execPath} ${mainEntry} init`
-    const child = Bun.spawn(['script', '-qfec', command, '/dev/null'], {
-      env: baseEnv({ CCR_HOME: home.home, TERM: 'xterm' }),
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-    })
-    let screen = ''
-    const reader = child.stdout.getReader()
-    const pump = (async () => {
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
-        screen += new TextDecoder().decode(chunk.value)
-    })()
-    const waitForText = async (text: string) => {
-      const deadline = Date.now() + 15_000
-      while (!screen.includes(text)) {
-        if (Date.now() > deadline) throw new Error(`the wizard never showed "${text}":\n${screen}`)
-        await Bun.sleep(20)
-      }
-    }
-    const press = (keys: string) => {
-      child.stdin.write(keys)
-      child.stdin.flush()
-    }
+    // A real terminal; the test answers each question when it shows.
+    const { waitForText, press, finished, screen } = inTerminal(
+      `${process.execPath} ${mainEntry} init`,
+      { CCR_HOME: home.home },
+    )
     const down = '\x1b[B'
 
     await waitForText('Which provider should Claude Code use?')
@@ -157,9 +137,7 @@ describe('ccr init (the wizard in a terminal)', () => {
     await waitForText('Default model')
     press('\r')
     await waitForText('Next: `ccr code`')
-    child.stdin.end()
-    await child.exited
-    await pump
+    await finished()
 
     const written = JSON.parse(readFileSync(home.configFile, 'utf8'))
     expect(written.Providers).toEqual([
@@ -172,6 +150,6 @@ describe('ccr init (the wizard in a terminal)', () => {
     ])
     expect(written.Router.default).toBe('local,llama3')
     expect(statSync(home.configFile).mode & 0o777).toBe(0o600)
-    expect(screen).not.toContain('sk-local-key')
+    expect(screen()).not.toContain('sk-local-key')
   })
 })
