@@ -68,45 +68,39 @@ export function createLogger(options: LoggerOptions): Logger {
  * prototype rather than made again for each child as closures.
  */
 class BoundLogger implements Logger {
-  readonly #now: () => number
-  readonly #repeatMs: number
-
   constructor(
-    readonly options: LoggerOptions,
-    readonly bound: LogFields,
-    readonly warned: Map<string, number>,
-  ) {
-    this.#now = options.now ?? Date.now
-    this.#repeatMs = options.repeatMs ?? 60 * 60 * 1000
-  }
+    private readonly options: LoggerOptions,
+    private readonly bound: LogFields,
+    private readonly warned: Map<string, number>,
+  ) {}
 
   isEnabled(level: LogLevel): boolean {
     return levelRank[level] >= levelRank[this.options.level()]
   }
 
   trace(msg: string, fields?: LogFields) {
-    this.#emit('trace', msg, fields)
+    this.emit('trace', msg, fields)
   }
   debug(msg: string, fields?: LogFields) {
-    this.#emit('debug', msg, fields)
+    this.emit('debug', msg, fields)
   }
   info(msg: string, fields?: LogFields) {
-    this.#emit('info', msg, fields)
+    this.emit('info', msg, fields)
   }
   warn(msg: string, fields?: LogFields) {
-    this.#emit('warn', msg, fields)
+    this.emit('warn', msg, fields)
   }
   error(msg: string, fields?: LogFields) {
-    this.#emit('error', msg, fields)
+    this.emit('error', msg, fields)
   }
   fatal(msg: string, fields?: LogFields) {
-    this.#emit('fatal', msg, fields)
+    this.emit('fatal', msg, fields)
   }
 
   warnOnce(key: string, msg: string, fields?: LogFields) {
-    const time = this.#now()
+    const time = this.now()
     const last = this.warned.get(key)
-    if (last !== undefined && time - last < this.#repeatMs) {
+    if (last !== undefined && time - last < (this.options.repeatMs ?? 60 * 60 * 1000)) {
       this.debug(msg, { ...fields, repeated: true })
       return
     }
@@ -121,11 +115,15 @@ class BoundLogger implements Logger {
     return new BoundLogger(this.options, { ...this.bound, ...fields }, this.warned)
   }
 
-  #emit(level: LogLevel, msg: string, fields: LogFields | undefined) {
+  private now(): number {
+    return (this.options.now ?? Date.now)()
+  }
+
+  private emit(level: LogLevel, msg: string, fields: LogFields | undefined) {
     if (!this.isEnabled(level)) return
     const { redactor, sinks } = this.options
     const record: LogRecord = {
-      time: this.#now(),
+      time: this.now(),
       level,
       msg: redactor.text(msg),
       fields: redactor.fields({ ...this.bound, ...fields }),
