@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBinary } from '../bench/processes.ts'
 import packageJson from '../package.json' with { type: 'json' }
 import {
+  anthropicAnswer,
   baseEnv,
   fakeUpstream,
   freePort,
@@ -116,6 +117,58 @@ describe('the compiled binary', () => {
       })
     } finally {
       run(['stop'], { CCR_HOME: home.home })
+    }
+  })
+
+  test("imports a user's router module at run time, TypeScript or CommonJS", async () => {
+    // The binary is CommonJS; the user's module is imported from disk as it is written.
+    using upstream = fakeUpstream((seen) => anthropicAnswer(JSON.parse(seen.body).model as string))
+    const port = freePort()
+    using home = tempHome()
+    const write = (name: string, text: string) => writeFileSync(join(home.home, name), text)
+    write(
+      'router.ts',
+      "export default (input: { body: { model: string } }): string | null =>\n  input.body.model === 'special' ? 'up,two' : null\n",
+    )
+    write(
+      'router.cjs',
+      "module.exports = async (req) => (req.body.model === 'other' ? 'up,three' : null)\n",
+    )
+    const config = (module: string) => ({
+      PORT: port,
+      CUSTOM_ROUTER_PATH: join(home.home, module),
+      Providers: [
+        {
+          name: 'up',
+          api_base_url: `${upstream.url}/v1/messages`,
+          models: ['one', 'two', 'three'],
+        },
+      ],
+      Router: { default: 'up,one' },
+    })
+    const ask = async (model: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+      })
+      const message = (await response.json()) as { content: { text: string }[] }
+      return message.content[0]?.text
+    }
+    for (const [module, model, routed] of [
+      ['router.ts', 'special', 'two'],
+      ['router.cjs', 'other', 'three'],
+    ] as const) {
+      write('config.json', JSON.stringify(config(module)))
+      expect(run(['start', '-d'], { CCR_HOME: home.home }).exitCode).toBe(0)
+      try {
+        await waitFor(() => healthOf(`http://127.0.0.1:${port}`), 'the binary to serve')
+        expect(await ask('claude-x')).toBe('one')
+        // The module loads in the background after start; the first answers may precede it.
+        await waitFor(async () => ((await ask(model)) === routed ? true : undefined), module)
+      } finally {
+        run(['stop'], { CCR_HOME: home.home })
+      }
     }
   })
 
