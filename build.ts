@@ -2,7 +2,7 @@
  * Compiles ccr into one self-contained binary.
  *
  *   bun build.ts                              → dist/ccr for this machine
- *   bun build.ts --target=bun-linux-arm64     → another platform (see `bun build --compile`)
+ *   bun build.ts --target=bun-linux-arm64     → another platform, without bytecode (below)
  *   bun build.ts --outfile=/usr/local/bin/ccr
  *   bun build.ts --no-bytecode                → JavaScript compiled at each start instead (to compare)
  *
@@ -33,7 +33,9 @@ const result = await Bun.build({
   // JavaScriptCore's bytecode made here rather than at every start: a start to a served /health
   // takes half the time (~130 → ~65 ms), for 2–4 MB more RSS under load (its pages are read
   // from the binary), which the CommonJS output's lazily loaded built-ins more than give back.
-  bytecode: !values['no-bytecode'],
+  // Only for this machine: bytecode made for another platform crashed the binary there in
+  // earlier Bun (oven-sh/bun#18416), and a cross-compiled binary cannot be run here to check.
+  bytecode: !values['no-bytecode'] && target === undefined,
   sourcemap: 'linked',
 })
 if (!result.success) {
