@@ -4,7 +4,7 @@
  *   bun build.ts                              → dist/ccr for this machine
  *   bun build.ts --target=bun-linux-arm64     → another platform, without bytecode (below)
  *   bun build.ts --outfile=/usr/local/bin/ccr
- *   bun build.ts --no-bytecode                → JavaScript compiled at each start instead (to compare)
+ *   bun build.ts --no-bytecode                → JavaScript parsed at each start (to compare)
  *
  * After building for this machine it runs `<binary> --version` as a smoke check.
  */
