@@ -15,8 +15,8 @@ export interface FileSinkOptions {
   maxPending?: number
   /** How long lines gather before they are written together. */
   batchMs?: number
-  /** Where to say that the log cannot be written (a full or read-only disk); stderr by default. */
-  report?: (text: string) => void
+  /** Where to say that the log cannot be written (a full or read-only disk): the command's stderr. */
+  report: (text: string) => void
 }
 
 /**
@@ -38,7 +38,6 @@ export function createFileSink(options: FileSinkOptions): LogSink {
   let dropped = 0
   let draining: Promise<void> | undefined
   let failing = false
-  const report = options.report ?? ((text: string) => process.stderr.write(text))
 
   const rotate = async () => {
     await rm(`${file}.${maxFiles - 1}`, { force: true })
@@ -76,7 +75,9 @@ export function createFileSink(options: FileSinkOptions): LogSink {
         // A full or read-only disk must not take the router down; say so once, not per batch.
         if (!failing) {
           const reason = error instanceof Error ? error.message : String(error)
-          report(`ccr: cannot write ${file}: ${reason}; log lines are dropped until it can\n`)
+          options.report(
+            `ccr: cannot write ${file}: ${reason}; log lines are dropped until it can\n`,
+          )
         }
         failing = true
       }

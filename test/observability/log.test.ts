@@ -119,7 +119,9 @@ describe('log files', () => {
   test('JSON lines, rotated by size, with a bounded number of files, mode 0600', async () => {
     using home = tempHome()
     const directory = join(home.home, 'logs')
-    const sink = createFileSink({ directory, maxBytes: 2000, maxFiles: 3 })
+    const reports: string[] = []
+    const report = (text: string) => reports.push(text)
+    const sink = createFileSink({ directory, maxBytes: 2000, maxFiles: 3, report })
     const log = createLogger({ level: () => 'info', sinks: [sink], redactor: createRedactor() })
     for (let index = 0; index < 100; index++) {
       log.info(`line ${index}`, { requestId: `req_${index}`, padding: 'x'.repeat(40) })
@@ -141,6 +143,7 @@ describe('log files', () => {
     }
     const newest = readFileSync(join(directory, 'ccr.log'), 'utf8').trim().split('\n')
     expect(JSON.parse(newest.at(-1) ?? '{}')).toMatchObject({ msg: 'line 99', requestId: 'req_99' })
+    expect(reports).toEqual([])
   })
 
   test('a log that cannot be written is reported once, and written again once it can be', async () => {
