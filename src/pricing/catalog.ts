@@ -1,7 +1,8 @@
 import { catalogTable } from './build-time.ts' with { type: 'macro' }
-import type { CatalogTable } from './build-time.ts'
+import type { CatalogTable, CompactFacts } from './build-time.ts'
 import { modelEntry, type ProviderSettings } from '../config/providers.ts'
 import type { ModelEntry } from '../config/schema.ts'
+import { memoize, urlParts } from '../lib/memo.ts'
 
 /** What the public catalog says about a model. */
 export interface CatalogFacts {
@@ -35,11 +36,8 @@ const hostProviders: [RegExp, string][] = [
  * @see https://models.dev
  */
 export function catalogFacts(endpoint: string, model: string): CatalogFacts | undefined {
-  const host = URL.canParse(endpoint) ? new URL(endpoint).hostname : ''
-  const preferred = hostProviders.find(([pattern]) => pattern.test(host))?.[1]
-  const found =
-    (preferred === undefined ? undefined : catalog[preferred]?.[model]) ??
-    Object.values(catalog).find((models) => models[model] !== undefined)?.[model]
+  const preferred = providerAt(endpoint)
+  const found = (preferred === undefined ? undefined : listed(preferred, model)) ?? anywhere(model)
   if (found === undefined) return undefined
   const [contextWindow, maxOutputTokens, vision] = found
   return {
@@ -47,6 +45,27 @@ export function catalogFacts(endpoint: string, model: string): CatalogFacts | un
     maxOutputTokens: maxOutputTokens ?? undefined,
     vision: vision ?? undefined,
   }
+}
+
+/** The catalog's provider an endpoint's host belongs to. */
+const providerAt = memoize((endpoint: string) => {
+  const host = urlParts(endpoint)?.hostname ?? ''
+  return hostProviders.find(([pattern]) => pattern.test(host))?.[1]
+})
+
+/** The first provider's entry for a model (a walk over every provider: remembered). */
+const anywhere = memoize((model: string) => {
+  for (const provider of Object.keys(catalog)) {
+    const found = listed(provider, model)
+    if (found !== undefined) return found
+  }
+  return undefined
+})
+
+/** Own entries only: a model called `constructor` is not the prototype's. */
+function listed(provider: string, model: string): CompactFacts | undefined {
+  const models = Object.hasOwn(catalog, provider) ? catalog[provider] : undefined
+  return models !== undefined && Object.hasOwn(models, model) ? models[model] : undefined
 }
 
 /**

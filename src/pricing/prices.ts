@@ -1,4 +1,5 @@
 import { modelEntry, type ProviderSettings } from '../config/providers.ts'
+import { urlParts } from '../lib/memo.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { backgroundMarker } from '../router/signals.ts'
 import { createAnthropicPriceTable, createPriceTable, type PriceTable } from './price-table.ts'
@@ -112,7 +113,7 @@ export function createPrices(tables: PriceTables = processTables): Prices {
           tokens.cacheWrite * perToken(price.cache_write, price.input)
         )
       }
-      if (isLoopbackHost(new URL(provider.endpoint).hostname)) return 0
+      if (isLoopbackHost(urlParts(provider.endpoint)?.hostname ?? '')) return 0
       return tableCost(model, tokens, { providerApiUrl: provider.endpoint }, at)
     },
     anthropicListCost(requestedModel, tokens, at) {

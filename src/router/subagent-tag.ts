@@ -4,6 +4,7 @@ import {
   type TextBlock,
   type WireBlock,
 } from '../protocol/messages.ts'
+import { isRemembered } from '../protocol/parse-request.ts'
 
 const opening = '<CCR-SUBAGENT-MODEL>'
 const tag = /<CCR-SUBAGENT-MODEL>\s*([^<]*?)\s*<\/CCR-SUBAGENT-MODEL>\n?/
@@ -20,7 +21,8 @@ export function extractSubagentTag(
 ): { model: string; request: MessagesRequest } | undefined {
   const firstUser = request.messages.findIndex((message) => message.role === 'user')
   const first = request.messages[firstUser]
-  if (!mayHoldTag(request.system) && !mayHoldTag(first?.content)) return undefined
+  if (!mayHoldTag(request.system, request.system) && !mayHoldTag(first, first?.content))
+    return undefined
   let model: string | undefined
   const strip = (text: string): string =>
     text.replace(tag, (_whole, found: string) => {
@@ -48,8 +50,23 @@ export function extractSubagentTag(
   }
 }
 
-/** Whether a text, or a text block among these, holds the tag's opening. */
-function mayHoldTag(content: string | readonly WireBlock[] | undefined): boolean {
+/**
+ * Whether a text, or a text block among these, holds the tag's opening. Searching costs ~10 µs
+ * of a Claude Code request (a long system prompt, a long first message), and both are the same
+ * remembered, frozen values on every request of a session (`isRemembered`): for those, the
+ * answer is kept by their identity.
+ */
+function mayHoldTag(owner: unknown, content: Content | undefined): boolean {
+  if (typeof owner !== 'object' || owner === null || !isRemembered(owner)) return searchTag(content)
+  let found = searched.get(owner)
+  if (found === undefined) searched.set(owner, (found = searchTag(content)))
+  return found
+}
+
+type Content = string | readonly WireBlock[]
+const searched = new WeakMap<object, boolean>()
+
+function searchTag(content: Content | undefined): boolean {
   if (typeof content === 'string') return content.includes(opening)
   return content?.some(isTaggedText) ?? false
 }

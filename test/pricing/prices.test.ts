@@ -254,4 +254,11 @@ describe('model facts', () => {
     }
     expect(effectiveModel(overridden, 'deepseek-chat').max_output_tokens).toBe(4000)
   })
+
+  test('a model named like an object property is not in the catalog', () => {
+    for (const model of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(catalogFacts('https://api.openai.com/v1/chat/completions', model)).toBeUndefined()
+      expect(catalogFacts('http://127.0.0.1:8000/v1/chat/completions', model)).toBeUndefined()
+    }
+  })
 })

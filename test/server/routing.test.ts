@@ -193,6 +193,64 @@ describe('explanation', () => {
     expect(sent.model).toBe('reviewer')
     expect(sent.system).toEqual([{ type: 'text', text: 'You review code.\nBe terse.' }])
   })
+
+  test('a tag is found again when its system prompt or first message comes back (remembered, searched once)', async () => {
+    using upstream = fakeUpstream(() => anthropicAnswer('ok'))
+    await using router = testRouter({
+      Providers: [
+        { name: 'up', api_base_url: `${upstream.url}/v1/messages`, models: ['main', 'reviewer'] },
+      ],
+      Router: { default: 'up,main' },
+    })
+    const tagged = 'You review code.\n<CCR-SUBAGENT-MODEL>up,reviewer</CCR-SUBAGENT-MODEL>\n'
+    const plain = [{ type: 'text', text: 'You write code.' }]
+    const firstTurn = { role: 'user', content: [{ type: 'text', text: `${tagged}Review a.ts` }] }
+    const conversation = [
+      firstTurn,
+      { role: 'assistant', content: [{ type: 'text', text: 'Done.' }] },
+      { role: 'user', content: [{ type: 'text', text: 'And b.ts' }] },
+    ]
+    const asks = [
+      { system: [{ type: 'text', text: tagged }], expected: 'reviewer' },
+      { system: [{ type: 'text', text: tagged }], expected: 'reviewer' },
+      { system: plain, expected: 'main' },
+      { system: plain, messages: [firstTurn], expected: 'reviewer' },
+      // The first message is now the remembered one of the conversation above.
+      { system: plain, messages: conversation, expected: 'reviewer' },
+      { system: plain, expected: 'main' },
+    ]
+    for (const { expected, ...body } of asks) {
+      const response = await ask(router.url, body)
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ccr-model')).toBe(expected)
+    }
+    const sent = upstream.seen.map((request) => JSON.parse(request.body))
+    expect(sent.map((body) => body.model)).toEqual(asks.map(({ expected }) => expected))
+    expect(sent[1].system).toEqual([{ type: 'text', text: 'You review code.\n' }])
+    expect(sent[4].messages[0].content).toEqual([
+      { type: 'text', text: 'You review code.\nReview a.ts' },
+    ])
+  })
+})
+
+describe('model ids', () => {
+  test('a model named like an object property is routed like any other', async () => {
+    using upstream = fakeOpenAI(() => ({ text: 'ok' }))
+    await using router = testRouter({
+      Providers: [{ name: 'up', api_base_url: upstream.url, models: ['main'] }],
+      Router: { default: 'up,main' },
+    })
+    for (const model of ['constructor', '__proto__', 'toString']) {
+      const response = await ask(router.url, { model: `up,${model}` })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ccr-model')).toBe(model)
+    }
+    expect(upstream.seen.map((request) => JSON.parse(request.body).model)).toEqual([
+      'constructor',
+      '__proto__',
+      'toString',
+    ])
+  })
 })
 
 describe('per-project routing', () => {

@@ -1,6 +1,7 @@
 import type { ProviderSettings } from '../../config/providers.ts'
 import type { ModelEntry } from '../../config/schema.ts'
 import { jsonBytes, writeJsonBytes, type JsonBytes } from '../../lib/json-bytes.ts'
+import { urlParts } from '../../lib/memo.ts'
 import type { MessagesRequest } from '../../protocol/messages.ts'
 import type { ConversionWarning } from '../warnings.ts'
 import type { ChatRequest } from './api.ts'
@@ -8,12 +9,7 @@ import { createWarningCollector, type WarningCollector } from './conversion-warn
 import { convertMessages, rememberedMessageJson } from './convert-messages.ts'
 import { convertToolList, loadedToolNames, toolFields } from './convert-tools.ts'
 import { rememberedTools } from './tools-memo.ts'
-import {
-  convertThinking,
-  endpointUrl,
-  inferReasoning,
-  isOpenAIReasoningModel,
-} from './reasoning.ts'
+import { convertThinking, inferReasoning, isOpenAIReasoningModel } from './reasoning.ts'
 
 export { inferReasoning } from './reasoning.ts'
 
@@ -84,7 +80,7 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
     request,
     modelEntry,
     report,
-    sendsReasoningBack: endpointUrl(provider)?.hostname.includes('deepseek') === true,
+    sendsReasoningBack: urlParts(provider.endpoint)?.hostname.includes('deepseek') === true,
   })
   const requestTools = request.tools ?? []
   const loadedTools = loadedToolNames(request.messages)

@@ -1,13 +1,9 @@
 import type { ProviderSettings } from '../../config/providers.ts'
+import { urlParts } from '../../lib/memo.ts'
 import type { ReasoningControl } from '../../config/schema.ts'
 import type { MessagesRequest } from '../../protocol/messages.ts'
 import type { ChatRequest, ReasoningEffort } from './api.ts'
 import type { WarningCollector } from './conversion-warnings.ts'
-
-/** The endpoint's URL, or undefined when the configured endpoint does not parse. */
-export function endpointUrl(provider: Pick<ProviderSettings, 'endpoint'>): URL | undefined {
-  return URL.canParse(provider.endpoint) ? new URL(provider.endpoint) : undefined
-}
 
 /**
  * OpenAI's own reasoning models (o-series, GPT-5): they take `max_completion_tokens` and
@@ -19,7 +15,7 @@ export function isOpenAIReasoningModel(
   provider: Pick<ProviderSettings, 'endpoint'>,
   model: string,
 ): boolean {
-  return endpointUrl(provider)?.hostname === 'api.openai.com' && /^(o\d|gpt-5)/i.test(model)
+  return urlParts(provider.endpoint)?.hostname === 'api.openai.com' && /^(o\d|gpt-5)/i.test(model)
 }
 
 /**
@@ -36,7 +32,7 @@ export function inferReasoning(
   provider: Pick<ProviderSettings, 'endpoint'>,
   model: string,
 ): ReasoningControl {
-  const url = endpointUrl(provider)
+  const url = urlParts(provider.endpoint)
   if (url === undefined) return 'none'
   const host = url.hostname.toLowerCase()
   if (host === 'openrouter.ai' || host.endsWith('.openrouter.ai')) return 'openrouter'
