@@ -261,7 +261,7 @@ export function testRouter(
     store?: string
     now?: () => number
     /** Off unless asked: a full collection in the test process is nobody's business. */
-    idleCollectMs?: number
+    housekeepingMs?: number
   } = {},
 ): {
   url: string
@@ -308,7 +308,7 @@ export function testRouter(
       startedAt: Date.now(),
       isDraining: () => draining.value,
     },
-    { host: '127.0.0.1', port: 0, idleCollectMs: options.idleCollectMs ?? 0 },
+    { host: '127.0.0.1', port: 0, housekeepingMs: options.housekeepingMs ?? 0 },
   )
   return {
     url: running.url,

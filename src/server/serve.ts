@@ -1,12 +1,16 @@
 import type { Server } from 'bun'
 import { createApp, type AppDeps } from './app.ts'
+import { createCompilerThreadNicer } from './compiler-threads.ts'
 import { createIdleCollector } from './idle-collect.ts'
 
 export interface ListenOptions {
   host: string
   port: number
-  /** How often to look for a quiet spell to collect garbage in (`createIdleCollector`); 0: never. */
-  idleCollectMs?: number
+  /**
+   * How often the server looks after itself (ms; 0: never): a collection when it has gone quiet
+   * (`createIdleCollector`), the compiler threads' priority (`createCompilerThreadNicer`).
+   */
+  housekeepingMs?: number
 }
 
 export interface RunningServer {
@@ -45,8 +49,15 @@ export function listen(deps: AppDeps, options: ListenOptions): RunningServer {
       })
     },
   })
-  const idleCollectMs = options.idleCollectMs ?? 1000
-  const idleTimer = idleCollectMs > 0 ? setInterval(idle.tick, idleCollectMs) : undefined
+  const compilers = createCompilerThreadNicer()
+  const housekeepingMs = options.housekeepingMs ?? 1000
+  const idleTimer =
+    housekeepingMs > 0
+      ? setInterval(() => {
+          idle.tick()
+          compilers.tick()
+        }, housekeepingMs)
+      : undefined
   // The timer must not keep a stopped server's process alive.
   idleTimer?.unref()
   const host = options.host.includes(':') ? `[${options.host}]` : options.host

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   anthropicAnswer,
@@ -45,11 +45,26 @@ function providerConfig(
 }
 
 /** `ccr start` in the foreground as a child process. */
-function startForeground(ccrHome: string) {
+function startForeground(ccrHome: string, env: Record<string, string> = {}) {
   return Bun.spawn([process.execPath, mainEntry, 'start'], {
-    env: baseEnv({ CCR_HOME: ccrHome }),
+    env: baseEnv({ CCR_HOME: ccrHome, ...env }),
     stdout: 'pipe',
     stderr: 'pipe',
+  })
+}
+
+/** A process's threads: id, name and nice value, from `/proc`. */
+function threadsOf(pid: number): { id: number; name: string; nice: number }[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((id) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${id}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      // The fields after the name, from the state (field 3) on: nice is field 19.
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+      return [{ id: Number(id), name, nice }]
+    } catch {
+      return []
+    }
   })
 }
 
@@ -99,6 +114,41 @@ describe('ccr start (foreground)', () => {
     child.kill('SIGTERM')
     expect(await child.exited).toBe(0)
   })
+
+  test.skipIf(!existsSync('/proc/self/task'))(
+    "runs the runtime's compiler threads at the lowest priority, the request thread at its own",
+    async () => {
+      using upstream = fakeUpstream(() => anthropicAnswer('hello'))
+      const port = freePort()
+      const ccrHome = home(providerConfig(port, upstream.url))
+      // The optimising compilers start after a few runs of a function instead of thousands.
+      const child = startForeground(ccrHome.home, {
+        BUN_JSC_thresholdForJITAfterWarmUp: '5',
+        BUN_JSC_thresholdForOptimizeAfterWarmUp: '20',
+        BUN_JSC_thresholdForFTLOptimizeAfterWarmUp: '50',
+      })
+      const url = `http://127.0.0.1:${port}`
+      await waitFor(() => healthOf(url), 'the router')
+      for (let turn = 0; turn < 100; turn++) {
+        const response = await fetch(`${url}/v1/messages`, { method: 'POST', body: message })
+        expect(response.status).toBe(200)
+        await response.arrayBuffer()
+      }
+      const compilers = await waitFor(
+        () => {
+          const found = threadsOf(child.pid).filter((thread) => thread.name.startsWith('JITWorker'))
+          return found.length > 0 && found.every((thread) => thread.nice === 19) ? found : undefined
+        },
+        'compiler threads at nice 19',
+        3000,
+      )
+      expect(compilers.length).toBeGreaterThan(0)
+      const main = threadsOf(child.pid).find((thread) => thread.id === child.pid)
+      expect(main?.nice).toBe(0)
+      child.kill('SIGTERM')
+      expect(await child.exited).toBe(0)
+    },
+  )
 
   test('lets an in-flight stream finish after a stop signal, refusing new connections', async () => {
     const release = Promise.withResolvers<void>()

@@ -47,7 +47,7 @@ describe('garbage collection while idle', () => {
         ],
         Router: { default: 'anthro,m' },
       },
-      { idleCollectMs: 10 },
+      { housekeepingMs: 10 },
     )
     const collected = () =>
       router.records.filter((record) => record.msg === 'garbage collected while idle')
