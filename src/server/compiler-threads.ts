@@ -4,6 +4,9 @@ import { setPriority } from 'node:os'
 /** What JavaScriptCore names the threads that compile hot functions to optimised code. */
 const compilerThread = /^JITWorker/
 
+/** Where Linux lists a process's threads. */
+const tasks = '/proc/self/task'
+
 /** The lowest priority a thread can have (`nice` 19). */
 const lowest = 19
 
@@ -23,7 +26,7 @@ const lowest = 19
  * every thread each time; it is called every second. Linux only, where `/proc/self/task` lists
  * the threads and a thread id is a process id to `setpriority`; elsewhere `tick` does nothing.
  */
-export function createCompilerThreadNicer(tasks = '/proc/self/task'): { tick(): void } {
+export function createCompilerThreadNicer(): { tick(): void } {
   let unsupported = false
   return {
     tick() {

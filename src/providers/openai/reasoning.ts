@@ -1,6 +1,6 @@
 import type { ProviderSettings } from '../../config/providers.ts'
-import { urlParts } from '../../lib/memo.ts'
 import type { ReasoningControl } from '../../config/schema.ts'
+import { urlParts } from '../../lib/memo.ts'
 import type { MessagesRequest } from '../../protocol/messages.ts'
 import type { ChatRequest, ReasoningEffort } from './api.ts'
 import type { WarningCollector } from './conversion-warnings.ts'
