@@ -260,7 +260,7 @@ export function testRouter(
     customRouter?: LoadedCustomRouter
     store?: string
     now?: () => number
-    /** Off unless asked: a full collection in the test process is nobody's business. */
+    /** Off unless asked: a full collection or lowered threads in the test process are nobody's business. */
     housekeepingMs?: number
   } = {},
 ): {

@@ -51,7 +51,7 @@ export function listen(deps: AppDeps, options: ListenOptions): RunningServer {
   })
   const compilers = createCompilerThreadNicer()
   const housekeepingMs = options.housekeepingMs ?? 1000
-  const idleTimer =
+  const housekeeping =
     housekeepingMs > 0
       ? setInterval(() => {
           idle.tick()
@@ -59,13 +59,13 @@ export function listen(deps: AppDeps, options: ListenOptions): RunningServer {
         }, housekeepingMs)
       : undefined
   // The timer must not keep a stopped server's process alive.
-  idleTimer?.unref()
+  housekeeping?.unref()
   const host = options.host.includes(':') ? `[${options.host}]` : options.host
   return {
     server,
     url: `http://${host}:${server.port}`,
     async drain(graceMs) {
-      clearInterval(idleTimer)
+      clearInterval(housekeeping)
       let timer: ReturnType<typeof setTimeout> | undefined
       const timedOut = new Promise<'forced'>((resolve) => {
         timer = setTimeout(() => resolve('forced'), graceMs)
