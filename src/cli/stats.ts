@@ -4,11 +4,10 @@ import { parseArgs } from 'node:util'
 import { messageOf, RouterError } from '../lib/errors.ts'
 import { openStore } from '../store/db.ts'
 import {
-  breakdown,
-  dailySeries,
   dimensions,
+  hasRequests,
   providerHealth,
-  totals,
+  report,
   type BreakdownRow,
   type Dimension,
   type ProviderHealth,
@@ -46,8 +45,7 @@ export const stats: Command = async (context) => {
   }
   const db = openStore(ledger)
   try {
-    const summary = totals(db, options.filter)
-    if (summary.requests === 0) {
+    if (!hasRequests(db, options.filter)) {
       const empty =
         options.range === 'all time'
           ? `Nothing recorded yet in the ledger ${ledger}.`
@@ -66,25 +64,27 @@ export const stats: Command = async (context) => {
       write(context, text)
       return 0
     }
-    const breakdowns = (options.by === undefined ? dimensions : [options.by]).map((by) => ({
-      by,
-      rows: breakdown(db, by, options.filter),
-    }))
+    const { totals, breakdowns, daily } = report(
+      db,
+      options.filter,
+      options.by === undefined ? dimensions : [options.by],
+    )
     if (options.format === 'csv') {
       write(context, breakdownCsv(breakdowns))
       return 0
     }
-    const daily = dailySeries(db, options.filter)
     if (options.format === 'json') {
       const grouped = Object.fromEntries(breakdowns.map(({ by, rows }) => [by, rows]))
-      write(
-        context,
-        JSON.stringify({ ...base, totals: summary, daily, breakdowns: grouped }, null, 2),
-      )
+      write(context, JSON.stringify({ ...base, totals, daily, breakdowns: grouped }, null, 2))
       return 0
     }
-    const report = { range: options.range, totals: summary, daily, breakdowns }
-    write(context, renderReport(report, painter(context.stdout.isTTY === true)))
+    write(
+      context,
+      renderReport(
+        { range: options.range, totals, daily, breakdowns },
+        painter(context.stdout.isTTY === true),
+      ),
+    )
     return 0
   } finally {
     db.close()

@@ -297,6 +297,107 @@ describe('ccr stats', () => {
     )
   })
 
+  test('--json on 3 000 varied requests across a daylight-saving change agrees with SQLite, group for group', async () => {
+    // Deterministic variety: nulls in every nullable column, errors, cancels, cache hits.
+    let seedValue = 7
+    const random = () => {
+      seedValue = (seedValue * 1103515245 + 12345) % 2147483648
+      return seedValue / 2147483648
+    }
+    const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T
+    // New York moves its clocks forward at 2:00 on 2025-03-09: four local days, one 23 hours long.
+    const start = Date.UTC(2025, 2, 8, 3)
+    const rows = Array.from({ length: 3000 }, (_, index) => {
+      const served = random() > 0.05
+      const cacheHit = served && random() < 0.1
+      return ledgerRow({
+        time: start + Math.floor(random() * 4 * 86_400_000),
+        requestId: `r${index}`,
+        sessionId: pick(['s1', 's2', 's3', null]),
+        project: pick(['/p/one', '/p/two', null]),
+        slot: pick(['default', 'think', 'background', 'longContext']),
+        provider: served ? pick(['deep', 'groq', 'openai']) : null,
+        model: served ? pick(['m1', 'm2']) : null,
+        status: pick([200, 200, 200, 400, 502]),
+        errorType: pick([null, null, 'client_closed', 'upstream_error']),
+        complete: random() > 0.1,
+        inputTokens: pick([null, Math.floor(random() * 50_000)]),
+        cacheReadTokens: pick([null, Math.floor(random() * 50_000)]),
+        latencyMs: pick([null, random() * 5000]),
+        ttftMs: pick([null, random() * 900]),
+        costUsd: cacheHit ? 0 : pick([null, random() / 10]),
+        anthropicCostUsd: pick([null, random() / 3]),
+        cacheHit,
+        savedUsd: cacheHit ? pick([null, random() / 10]) : null,
+      })
+    })
+    using home = seeded(rows)
+    const result = await runCli(['stats', '--json'], {
+      CCR_HOME: home.home,
+      TZ: 'America/New_York',
+    })
+    expect(result.exitCode).toBe(0)
+    const report = JSON.parse(result.stdout)
+
+    // Each group as SQLite's GROUP BY makes it, and the local day as Intl reads it.
+    const db = openStore(join(home.home, 'ccr.db'))
+    const localDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York' })
+    db.function('local_day', (time: number) => localDay.format(time))
+    const expected = (key: string, order: string) =>
+      db
+        .query(
+          `SELECT ${key} AS key, COUNT(*) AS requests,
+             SUM((status >= 400 OR complete = 0) AND error_type IS NOT 'client_closed') AS errors,
+             COALESCE(SUM(input_tokens), 0) AS inputTokens, COALESCE(SUM(cost_usd), 0) AS costUsd
+           FROM requests GROUP BY key ORDER BY ${order}`,
+        )
+        .all()
+    const byCost = 'costUsd DESC, requests DESC, key'
+    const keys = {
+      day: ['local_day(time)', 'key'],
+      model: ["provider || ',' || model", byCost],
+      provider: ['provider', byCost],
+      slot: ['slot', byCost],
+      project: ['project', byCost],
+      session: ['session_id', byCost],
+    } as const
+    for (const [dimension, [key, order]] of Object.entries(keys)) {
+      const got = report.breakdowns[dimension].map(
+        (row: {
+          key: string | null
+          requests: number
+          errors: number
+          inputTokens: number
+          costUsd: number
+        }) => ({
+          key: row.key,
+          requests: row.requests,
+          errors: row.errors,
+          inputTokens: row.inputTokens,
+          costUsd: row.costUsd,
+        }),
+      )
+      expect({ dimension, rows: got }).toEqual({ dimension, rows: expected(key, order) })
+    }
+    expect(report.breakdowns.day.map((row: { key: string }) => row.key)).toEqual([
+      '2025-03-07',
+      '2025-03-08',
+      '2025-03-09',
+      '2025-03-10',
+      '2025-03-11',
+    ])
+    const latencies = db
+      .query<{ latency: number }, []>(
+        'SELECT latency_ms AS latency FROM requests WHERE latency_ms IS NOT NULL ORDER BY 1',
+      )
+      .all()
+    db.close()
+    expect(report.totals.requests).toBe(3000)
+    expect(report.totals.medianLatencyMs).toBe(
+      latencies[Math.ceil(latencies.length / 2) - 1]?.latency,
+    )
+  })
+
   test('--providers: the health table, percentiles over successful requests', async () => {
     using home = seeded(seed)
     const result = await stats(home.home, '--providers')
