@@ -267,8 +267,13 @@ export function report(
   const where = whereClause(filter)
   const all = new Sums()
   const days = new Map<string, Sums>()
-  const groups = by.filter((dimension) => dimension !== 'day')
-  const grouped = groups.map(() => new Map<string | null, Sums>())
+  const groups = by
+    .filter((dimension) => dimension !== 'day')
+    .map((dimension) => ({
+      dimension,
+      keyOf: keyOf[dimension],
+      sums: new Map<string | null, Sums>(),
+    }))
   const latencies: number[] = []
   const ttfts: number[] = []
   let firstTime: number | null = null
@@ -284,11 +289,7 @@ export function report(
     if (row.latencyMs !== null) latencies.push(row.latencyMs)
     if (row.ttftMs !== null) ttfts.push(row.ttftMs)
     sumsIn(days, dayOf(row.time)).add(row)
-    for (let index = 0; index < groups.length; index++) {
-      const dimension = groups[index]
-      const map = grouped[index]
-      if (dimension !== undefined && map !== undefined) sumsIn(map, keyOf[dimension](row)).add(row)
-    }
+    for (const group of groups) sumsIn(group.sums, group.keyOf(row)).add(row)
   }
   const promptInput = all.inputTokens + all.cacheReadTokens + all.cacheWriteTokens
   const byDay = [...days].sort(([left], [right]) => compareKeys(left, right))
@@ -306,8 +307,8 @@ export function report(
       if (dimension === 'day') {
         return { by: dimension, rows: byDay.map(([key, sums]) => ({ key, ...sums.usage() })) }
       }
-      const map = grouped[groups.indexOf(dimension)] ?? new Map<string | null, Sums>()
-      const rows = [...map].map(([key, sums]) => ({ key, ...sums.usage() }))
+      const sums = groups.find((group) => group.dimension === dimension)?.sums ?? new Map()
+      const rows = [...sums].map(([key, group]) => ({ key, ...group.usage() }))
       // By cost, then requests, then key (nulls first), as SQLite orders them.
       rows.sort(
         (left, right) =>
@@ -361,21 +362,7 @@ function localDay(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
 }
 
-/** The whole range in one row, with medians. */
-export function totals(db: Database, filter: StatsFilter): Totals {
-  return report(db, filter, []).totals
-}
-
-/** Usage grouped by one dimension: days in order, everything else by cost, then requests. */
-export function breakdown(db: Database, by: Dimension, filter: StatsFilter): BreakdownRow[] {
-  return report(db, filter, [by]).breakdowns[0]?.rows ?? []
-}
-
 /** Cost per local day from the first recorded day to the last, quiet days included as zero. */
-export function dailySeries(db: Database, filter: StatsFilter): DayPoint[] {
-  return report(db, filter, []).daily
-}
-
 function dailyFrom(days: readonly { day: string; sums: Sums }[]): DayPoint[] {
   const first = days[0]?.day
   const last = days.at(-1)?.day

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { openStore } from '../../src/store/db.ts'
 import { insertRows, type LedgerRow } from '../../src/store/ledger.ts'
 import {
-  breakdown,
-  dailySeries,
   percentile,
   providerHealth,
-  totals,
+  report,
+  type Dimension,
+  type StatsFilter,
 } from '../../src/store/stats.ts'
 import { tempHome } from '../helpers.ts'
 import { ledgerRow } from '../ledger-rows.ts'
@@ -96,6 +96,11 @@ const seed: LedgerRow[] = [
     latencyMs: 1,
   }),
 ]
+
+const totals = (db: Database, filter: StatsFilter) => report(db, filter, []).totals
+const breakdown = (db: Database, by: Dimension, filter: StatsFilter) =>
+  report(db, filter, [by]).breakdowns[0]?.rows ?? []
+const dailySeries = (db: Database, filter: StatsFilter) => report(db, filter, []).daily
 
 let home: ReturnType<typeof tempHome>
 let db: Database
