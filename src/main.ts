@@ -3,7 +3,7 @@ import { resolvePaths } from './config/paths.ts'
 import { describeError } from './lib/errors.ts'
 import { commands } from './cli/commands.ts'
 import type { CliContext } from './cli/context.ts'
-import { lazyStdout, sinkStderr } from './cli/output.ts'
+import { sinkOutput } from './cli/output.ts'
 
 const version = packageJson.version
 
@@ -34,21 +34,21 @@ function selfCommand(): string[] {
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv
   if (name === undefined || name === 'help' || name === '-h' || name === '--help') {
-    process.stdout.write(help())
+    stdout.write(help())
     return 0
   }
   if (name === '-v' || name === '--version' || name === 'version') {
-    process.stdout.write(`ccr ${version}\n`)
+    stdout.write(`ccr ${version}\n`)
     return 0
   }
   const entry = commands[name]
   if (entry === undefined) {
-    process.stderr.write(`ccr: unknown command "${name}"\n\n${help()}`)
+    stderr.write(`ccr: unknown command "${name}"\n\n${help()}`)
     return 1
   }
   // `ccr code --help` is Claude Code's help: its arguments are never ccr's.
   if (name !== 'code' && (args.includes('--help') || args.includes('-h'))) {
-    process.stdout.write(`Usage: ${entry.usage}\n\n${entry.summary}\n`)
+    stdout.write(`Usage: ${entry.usage}\n\n${entry.summary}\n`)
     return 0
   }
   const context: CliContext = {
@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     paths: resolvePaths(process.env),
     version,
-    stdout: lazyStdout(),
+    stdout,
     stderr,
     self: selfCommand(),
   }
@@ -77,9 +77,10 @@ for (const key of ['NO_PROXY', 'no_proxy'] as const) {
   process.env[key] = entries.join(',')
 }
 
-const stderr = sinkStderr()
+const stdout = sinkOutput(1)
+const stderr = sinkOutput(2)
 // Not a top-level `await`: the binary is CommonJS (see build.ts).
 void main(process.argv.slice(2)).then(async (code) => {
-  await stderr.flushed()
+  await Promise.all([stdout.flushed(), stderr.flushed()])
   process.exit(code)
 })

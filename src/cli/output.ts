@@ -1,47 +1,37 @@
 import { fstatSync } from 'node:fs'
 import type { Output } from './context.ts'
 
-/**
- * stdout for a command, as Node's stream, made when first used: making one costs ~10 ms
- * (Node's stream modules load with it), which the router's start does not need to pay.
- */
-export function lazyStdout(): Output {
-  return {
-    write: (text) => process.stdout.write(text),
-    get isTTY() {
-      return process.stdout.isTTY
-    },
-  }
-}
-
-/** stderr for a command; `flushed()` resolves once everything written has left the process. */
-export interface ErrorOutput extends Output {
+/** An output whose `flushed()` resolves once everything written to it has left the process. */
+export interface FlushedOutput extends Output {
   flushed(): Promise<void>
 }
 
 /**
- * stderr written through Bun's file sink, not Node's stream (the router's log lines in the
- * foreground go here, and making Node's stream took ~10 ms of its start). A broken stderr (the
- * reader gone) must not take the router down: failed writes are dropped. `isTTY` is true for a
- * character device: a terminal, or /dev/null, where the lines' colours do not matter.
+ * stdout or stderr, written through Bun's file sink rather than Node's stream. Node's stream
+ * took ~10 ms of a start to make (the router's log lines in the foreground go to stderr), and
+ * what it still held for a pipe was lost at exit: `ccr stats --json | jq` read the first 64 KB
+ * of a 1.5 MB report. The process waits for `flushed()` before it exits. A broken output (the
+ * reader gone: a closed terminal, `| head`) must not take the process down: failed writes are
+ * dropped. `isTTY` is true for a character device: a terminal, or /dev/null, where colours do
+ * not matter.
  */
-export function sinkStderr(): ErrorOutput {
+export function sinkOutput(fd: 1 | 2): FlushedOutput {
   let sink: Bun.FileSink | undefined
   let pending: Promise<unknown> = Promise.resolve()
   let terminal: boolean | undefined
   return {
     write(text) {
       try {
-        sink ??= Bun.stderr.writer()
+        sink ??= (fd === 1 ? Bun.stdout : Bun.stderr).writer()
         sink.write(text)
         const flushing = sink.flush()
         if (typeof flushing !== 'number') pending = flushing.catch(() => undefined)
       } catch {
-        // EPIPE and the like: nobody reads stderr any more.
+        // EPIPE and the like: nobody reads this output any more.
       }
     },
     get isTTY() {
-      terminal ??= isCharacterDevice(2)
+      terminal ??= isCharacterDevice(fd)
       return terminal
     },
     async flushed() {

@@ -398,6 +398,21 @@ describe('ccr stats', () => {
     )
   })
 
+  test('--json of 1.5 MB through a pipe arrives whole, not cut at the pipe buffer', async () => {
+    // 4 000 sessions: the session breakdown alone is ~1.5 MB of JSON, 20 pipe buffers.
+    using home = seeded(
+      Array.from({ length: 4000 }, (_, index) =>
+        ledgerRow({ time: noon(10) + index, sessionId: `session-${index}`, costUsd: 0.01 }),
+      ),
+    )
+    const result = await stats(home.home, '--json')
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout.length).toBeGreaterThan(1_000_000)
+    const report = JSON.parse(result.stdout)
+    expect(report.breakdowns.session).toHaveLength(4000)
+    expect(report.totals.requests).toBe(4000)
+  })
+
   test('--providers: the health table, percentiles over successful requests', async () => {
     using home = seeded(seed)
     const result = await stats(home.home, '--providers')
