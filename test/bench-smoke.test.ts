@@ -114,3 +114,38 @@ test('the JSON floor runs end to end in smoke mode', async () => {
     if (hasProc) expect(cells[4]).toMatch(/^\d+\.\d{3} \/ \d+\.\d{3}$/)
   }
 }, 120_000)
+
+// `ccr stats` on a generated ledger, each form through the compiled binary: the full run is a
+// million rows; here two thousand, to keep the script from rotting. No timing is asserted.
+test('the ledger report benchmark runs every form of ccr stats in smoke mode', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'ccr-ledger-report-smoke-'))
+  const out = join(directory, 'result.json')
+  try {
+    const child = Bun.spawn(
+      [process.execPath, 'bench/ledger-report.ts', '--rows=2000', '--repeats=1', `--out=${out}`],
+      { cwd: repoRoot, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
+    )
+    const [stderr, exitCode] = await Promise.all([
+      new Response(child.stderr).text(),
+      child.exited,
+      new Response(child.stdout).text(),
+    ])
+    expect({ exitCode, stderr: exitCode === 0 ? '' : stderr }).toEqual({ exitCode: 0, stderr: '' })
+    const result = JSON.parse(readFileSync(out, 'utf8')) as {
+      rows: number
+      results: { args: string[]; seconds: number; requests?: number }[]
+    }
+    expect(result.results.map((form) => form.args.join(' '))).toEqual([
+      '',
+      '--json',
+      '--by session',
+      '--since 30d',
+      '--providers',
+    ])
+    expect(result.results.every((form) => isNumber(form.seconds) && form.seconds > 0)).toBe(true)
+    // The report read every row the script wrote.
+    expect(result.results[1]?.requests).toBe(2000)
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+  }
+}, 120_000)
