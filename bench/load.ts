@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { pinned } from './pinning.ts'
+import { runToEnd } from './processes.ts'
 
 /** What one load run measured, whichever tool generated it. */
 export interface LoadResult {
@@ -110,13 +111,7 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
 }
 
 async function runProcess(argv: string[], env: Record<string, string | undefined>) {
-  const child = Bun.spawn(argv, { env, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ])
-  if (exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${exitCode}:\n${stderr}`)
+  const { stdout, child } = await runToEnd(argv, { env })
   const usage = child.resourceUsage()
   const cpuMs = usage === undefined ? Number.NaN : Number(usage.cpuTime.total) / 1000
   return { stdout, cpuMs }

@@ -72,18 +72,26 @@ async function startListener(argv: string[], env: Record<string, string>): Promi
 /** Compiles ccr into `directory` with the project's own build script; returns the binary. */
 export async function buildBinary(directory: string): Promise<string> {
   const outfile = join(directory, 'ccr')
-  const build = Bun.spawn([process.execPath, 'build.ts', `--outfile=${outfile}`], {
-    cwd: repoRoot,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(build.stdout).text(),
-    new Response(build.stderr).text(),
-    build.exited,
-  ])
-  if (exitCode !== 0) throw new Error(`build failed:\n${stdout}\n${stderr}`)
+  await runToEnd([process.execPath, 'build.ts', `--outfile=${outfile}`], { cwd: repoRoot })
   return outfile
+}
+
+/**
+ * Runs a command to its end with its output read whole; a non-zero exit throws with what it
+ * printed. The child is returned for its resource usage.
+ */
+export async function runToEnd(
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<{ stdout: string; child: Subprocess }> {
+  const child = Bun.spawn(argv, { ...options, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' })
+  const [stdout, stderr, exitCode] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ])
+  if (exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${exitCode}:\n${stdout}${stderr}`)
+  return { stdout, child }
 }
 
 /** Writes a ccr home: `config.json`, and `logs/` for the router's own output. */

@@ -259,11 +259,7 @@ export interface Report {
  * and now takes ~2 (measured, not tested; `test/cli/stats.test.ts` holds the result to SQLite's
  * own `GROUP BY` on 3 000 varied requests).
  */
-export function report(
-  db: Database,
-  filter: StatsFilter,
-  by: readonly Dimension[] = dimensions,
-): Report {
+export function report(db: Database, filter: StatsFilter, by: readonly Dimension[]): Report {
   const where = whereClause(filter)
   const all = new Sums()
   const days = new Map<string, Sums>()
