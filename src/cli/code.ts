@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs'
 import { constants } from 'node:os'
 import { ensureServer } from '../service/daemon.ts'
 import { applyEnvironment, routerEnvironment } from './claude-env.ts'
+import { withRouterSettings } from './claude-settings.ts'
 import { clientConfig } from './config-for-cli.ts'
 import type { Command } from './context.ts'
 
 /**
  * `ccr code [args…]`: makes sure the router runs (starting it in the background if needed),
  * then runs Claude Code with every argument passed through verbatim and the router's
- * environment. Claude Code's exit code becomes ccr's. A router ccr code started keeps running
+ * environment, in its process environment and as `--settings` (`withRouterSettings`). Claude Code's exit code becomes ccr's. A router ccr code started keeps running
  * for other terminals; it never stops one.
  */
 export const code: Command = async (context) => {
@@ -33,11 +34,18 @@ export const code: Command = async (context) => {
     daemonLog: context.paths.daemonLog,
   })
 
-  const env = applyEnvironment(
-    context.env,
-    routerEnvironment(config, url, context.env, process.cwd()),
-  )
-  const child = Bun.spawn([claude, ...context.args], {
+  const environment = routerEnvironment(config, url, context.env, process.cwd())
+  const env = applyEnvironment(context.env, environment)
+  const settings = withRouterSettings(context.args, environment, {
+    directory: context.paths.claudeSettings,
+    cwd: process.cwd(),
+  })
+  if (!settings.ok)
+    context.stderr.write(
+      `ccr: ${settings.problem}; it is passed on as given, and an ANTHROPIC_BASE_URL in ` +
+        "Claude Code's settings files would send requests past the router.\n",
+    )
+  const child = Bun.spawn([claude, ...settings.args], {
     env,
     stdio: [config.NON_INTERACTIVE_MODE ? 'ignore' : 'inherit', 'inherit', 'inherit'],
   })

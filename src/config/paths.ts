@@ -12,6 +12,8 @@ export interface Paths {
   store: string
   /** Output of a server started in the background, for reporting start-up failures. */
   daemonLog: string
+  /** The settings files `ccr code` hands Claude Code (`--settings`). */
+  claudeSettings: string
 }
 
 export function resolvePaths(env: Record<string, string | undefined>): Paths {
@@ -26,5 +28,6 @@ export function resolvePaths(env: Record<string, string | undefined>): Paths {
     plugins: join(home, 'plugins'),
     store: join(home, 'ccr.db'),
     daemonLog: join(home, 'logs', 'daemon.out'),
+    claudeSettings: join(home, 'claude'),
   }
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort, healthOf, routerHomes, runCli } from '../helpers.ts'
 
@@ -83,7 +83,31 @@ describe('ccr code', () => {
     )
     expect(result.exitCode).toBe(7)
     const [run] = runsOf(home.home)
-    expect(run?.argv).toEqual(args)
+    // The router's settings go first, every argument follows as given.
+    expect(run?.argv.slice(2)).toEqual(args)
+    expect(run?.argv[0]).toBe('--settings')
+    const settingsFile = run?.argv[1] ?? ''
+    expect(settingsFile.startsWith(join(home.home, 'claude', 'claude-settings-'))).toBe(true)
+    expect(statSync(settingsFile).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(settingsFile, 'utf8'))).toEqual({
+      env: {
+        ANTHROPIC_BASE_URL: url,
+        ANTHROPIC_AUTH_TOKEN: 'ccr-local',
+        API_TIMEOUT_MS: '123456',
+        DISABLE_TELEMETRY: '1',
+        DISABLE_COST_WARNINGS: '1',
+        NO_PROXY: 'internal.example,127.0.0.1,localhost,::1',
+        no_proxy: 'internal.example,127.0.0.1,localhost,::1',
+        ANTHROPIC_DEFAULT_HAIKU_MODEL: 'ccr-background',
+        ANTHROPIC_SMALL_FAST_MODEL: 'ccr-background',
+        ANTHROPIC_CUSTOM_HEADERS: `x-team: a\nx-ccr-project: ${home.home}`,
+        // What ccr removes from the environment is emptied in the settings.
+        ANTHROPIC_API_KEY: '',
+        CLAUDE_CODE_USE_BEDROCK: '',
+        CLAUDE_CODE_USE_VERTEX: '',
+        CLAUDE_CODE_USE_FOUNDRY: '',
+      },
+    })
     expect(run?.env).toMatchObject({
       ANTHROPIC_BASE_URL: url,
       ANTHROPIC_AUTH_TOKEN: 'ccr-local',
@@ -134,6 +158,56 @@ describe('ccr code', () => {
 
     expect((await runCli(['code', '-p', 'again'], env)).exitCode).toBe(0)
     expect(await healthOf(url)).toMatchObject({ pid })
+  })
+
+  test("a person's own --settings is merged, not lost; subcommands are left alone", async () => {
+    const { home, claude, out, url } = setup({ APIKEY: 'router-secret-123456' })
+    const env = { CCR_HOME: home.home, CLAUDE_PATH: claude, FAKE_CLAUDE_OUT: out }
+    const settingsOf = (argv: string[] | undefined, at: number) =>
+      JSON.parse(readFileSync(argv?.[at] ?? '', 'utf8')) as {
+        env: Record<string, string>
+        [key: string]: unknown
+      }
+    const theirs = {
+      model: 'opus',
+      env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/elsewhere', MY_VAR: 'kept' },
+    }
+    writeFileSync(join(home.home, 'mine.json'), JSON.stringify(theirs))
+
+    // Inline JSON after -p, a file by a relative path as --settings=…, then a subcommand.
+    for (const [args, at] of [
+      [['-p', 'hi', '--settings', JSON.stringify(theirs), '--', '--settings', 'x'], 3],
+      [['--settings=mine.json', '-p', 'hi'], 1],
+    ] as const) {
+      expect((await runCli(['code', ...args], env, { cwd: home.home })).exitCode).toBe(0)
+      const run = runsOf(home.home).at(-1)
+      // Replaced in place: the arguments around it, and after `--`, are as given.
+      expect(run?.argv.length).toBe(args.length + (args[at - 1] === '--settings' ? 0 : 1))
+      expect(run?.argv.at(-1)).toBe(args.at(-1) ?? '')
+      const merged = settingsOf(run?.argv, at)
+      expect(merged.model).toBe('opus')
+      expect(merged.env).toMatchObject({
+        MY_VAR: 'kept',
+        ANTHROPIC_BASE_URL: url,
+        ANTHROPIC_AUTH_TOKEN: 'router-secret-123456',
+      })
+      // The token is in a 0600 file, never on the command line.
+      expect(run?.argv.join(' ')).not.toContain('router-secret-123456')
+      for (const name of readdirSync(home.home))
+        if (name.startsWith('claude-run.')) rmSync(join(home.home, name))
+    }
+
+    const broken = await runCli(['code', '--settings', 'missing.json', '-p', 'hi'], env, {
+      cwd: home.home,
+    })
+    expect(broken.exitCode).toBe(0)
+    expect(broken.stderr).toContain('ccr: --settings missing.json cannot be read (ENOENT)')
+    expect(runsOf(home.home).at(-1)?.argv).toEqual(['--settings', 'missing.json', '-p', 'hi'])
+    for (const name of readdirSync(home.home))
+      if (name.startsWith('claude-run.')) rmSync(join(home.home, name))
+
+    expect((await runCli(['code', 'mcp', 'list'], env)).exitCode).toBe(0)
+    expect(runsOf(home.home).at(-1)?.argv).toEqual(['mcp', 'list'])
   })
 
   test('NON_INTERACTIVE_MODE sets CI variables', async () => {

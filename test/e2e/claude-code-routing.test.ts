@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fakeOpenAI } from '../fake-openai.ts'
 import { fakeUpstream, fixtureText, freePort, routerHomes } from '../helpers.ts'
-import { claudeBinary, claudeThroughCcr } from './claude-cli.ts'
+import { claudeBinary, claudeThroughCcr, newWorkdir } from './claude-cli.ts'
 
 let claude = ''
 const homes = routerHomes()
@@ -95,6 +96,52 @@ describe('the real Claude Code through ccr code: routing', () => {
       provider: 'backup',
       attempts: ['primary,p 503', 'backup,b 200'],
       complete: true,
+    })
+  }, 120_000)
+
+  test("Claude Code's own settings files cannot send it past the router", async () => {
+    // What an older CCR, cc-switch or a person leaves behind: Claude Code applies these over
+    // its environment, so without ccr's --settings every request went to the decoy.
+    using decoy = fakeUpstream(() =>
+      Response.json(
+        { type: 'error', error: { type: 'api_error', message: 'not the router' } },
+        { status: 500 },
+      ),
+    )
+    using provider = fakeOpenAI(() => ({ text: 'through the router' }))
+    const home = homes.create({
+      PORT: freePort(),
+      Providers: [
+        { name: 'up', api_base_url: `${provider.url}/v1/chat/completions`, models: ['m'] },
+      ],
+      Router: { default: 'up,m' },
+    })
+    const claudeHome = mkdtempSync(join(tmpdir(), 'ccr-e2e-home-'))
+    const workdir = newWorkdir()
+    const leftBehind = JSON.stringify({
+      env: {
+        ANTHROPIC_BASE_URL: decoy.url,
+        ANTHROPIC_API_KEY: 'sk-ant-left-in-settings',
+        ANTHROPIC_AUTH_TOKEN: 'token-left-in-settings',
+      },
+    })
+    for (const directory of [join(claudeHome, '.claude'), join(workdir, '.claude')]) {
+      mkdirSync(directory)
+      writeFileSync(join(directory, 'settings.json'), leftBehind)
+    }
+    const run = await claudeThroughCcr(
+      claude,
+      home.home,
+      ['-p', 'Say something', '--output-format', 'json'],
+      { env: { HOME: claudeHome }, workdir },
+    )
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ is_error: false, result: 'through the router' })
+    expect(decoy.seen).toHaveLength(0)
+    expect(provider.seen).toHaveLength(1)
+    expect(logLines(home.home).find((line) => line.msg === 'done')).toMatchObject({
+      provider: 'up',
+      status: 200,
     })
   }, 120_000)
 })

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { RouterEnvironment } from './claude-env.ts'
+
+/**
+ * Claude Code's commands that take no model requests (`claude mcp list`, `claude update`…):
+ * they get their arguments untouched, since a root option before them is not theirs.
+ */
+const subcommands = new Set([
+  'config',
+  'doctor',
+  'install',
+  'mcp',
+  'migrate-installer',
+  'plugin',
+  'setup-token',
+  'update',
+])
+
+export type SettingsArguments =
+  { ok: true; args: string[] } | { ok: false; args: string[]; problem: string }
+
+/**
+ * The router's environment as Claude Code settings (`--settings <file>`). Claude Code applies
+ * the `env` of its settings files over its own environment, so an `ANTHROPIC_BASE_URL` left in
+ * `~/.claude/settings.json` (by an older CCR, cc-switch or a person) would otherwise send every
+ * request past the router; flag settings rank above the user's and the project's files.
+ * Variables ccr removes are set empty there, which Claude Code reads as unset.
+ *
+ * A `--settings` the person gave is merged (theirs, then the router's `env` over it) and
+ * replaced in place; otherwise ours goes first. The file holds the router's token: it is
+ * written 0600 into ccr's home, named by its content (the same settings reuse one file), and
+ * never put on the command line, where any local user's `ps` would read it.
+ */
+export function withRouterSettings(
+  args: string[],
+  environment: RouterEnvironment,
+  options: { directory: string; cwd: string },
+): SettingsArguments {
+  if (args[0] !== undefined && subcommands.has(args[0])) return { ok: true, args }
+  const env: Record<string, string> = { ...environment.set }
+  for (const key of environment.unset) env[key] = ''
+
+  const end = args.indexOf('--')
+  const options_ = end === -1 ? args : args.slice(0, end)
+  const at = options_.findIndex((arg) => arg === '--settings' || arg.startsWith('--settings='))
+  const given =
+    at === -1
+      ? undefined
+      : args[at] === '--settings'
+        ? { value: args[at + 1], length: 2 }
+        : { value: args[at]?.slice('--settings='.length), length: 1 }
+
+  let theirs: Record<string, unknown> = {}
+  if (given !== undefined) {
+    const read = readSettings(given.value, options.cwd)
+    if (typeof read === 'string') return { ok: false, args, problem: read }
+    theirs = read
+  }
+  const theirEnv = isObject(theirs.env) ? theirs.env : {}
+  const text = `${JSON.stringify({ ...theirs, env: { ...theirEnv, ...env } }, null, 2)}\n`
+  const file = join(
+    options.directory,
+    `claude-settings-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`,
+  )
+  mkdirSync(options.directory, { recursive: true, mode: 0o700 })
+  writeFileSync(file, text, { mode: 0o600 })
+
+  if (given === undefined) return { ok: true, args: ['--settings', file, ...args] }
+  return {
+    ok: true,
+    args: [...args.slice(0, at), '--settings', file, ...args.slice(at + given.length)],
+  }
+}
+
+/** A `--settings` value: inline JSON, or a file's path; the settings object, or what is wrong. */
+function readSettings(value: string | undefined, cwd: string): Record<string, unknown> | string {
+  if (value === undefined || value === '') return '--settings is given without a value'
+  const inline = value.trimStart().startsWith('{')
+  let text = value
+  if (!inline) {
+    try {
+      text = readFileSync(resolve(cwd, value), 'utf8')
+    } catch (error) {
+      return `--settings ${value} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
+    }
+  }
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (isObject(parsed)) return parsed
+  } catch {
+    // Reported below.
+  }
+  return `--settings ${inline ? '(inline JSON)' : value} is not a JSON object`
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
