@@ -285,6 +285,46 @@ describe('Claude Code requests through an OpenAI-compatible provider', () => {
     ])
   })
 
+  test('arguments encoded twice, or not an object, reach Claude Code as an object, streamed or not', async () => {
+    const argumentsByCall: Record<string, string> = {
+      twice: JSON.stringify(JSON.stringify({ command: 'ls -la', description: 'List "all"' })),
+      list: '["ls"]',
+      plain: '{"command":"pwd"}',
+    }
+    using upstream = fakeOpenAI(() => ({
+      toolCalls: Object.entries(argumentsByCall).map(([id, text]) => ({
+        id,
+        name: 'Bash',
+        arguments: text,
+      })),
+    }))
+    await using router = testRouter(configFor(upstream.url))
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused' })
+    const request = {
+      model: 'claude-opus-5-5',
+      max_tokens: 1000,
+      tools: [
+        {
+          name: 'Bash',
+          input_schema: { type: 'object' as const, properties: { command: { type: 'string' } } },
+        },
+      ],
+      messages: [{ role: 'user' as const, content: 'List the files' }],
+    }
+    const expected = [
+      { type: 'tool_use', id: 'twice', input: { command: 'ls -la', description: 'List "all"' } },
+      { type: 'tool_use', id: 'list', input: {} },
+      { type: 'tool_use', id: 'plain', input: { command: 'pwd' } },
+    ]
+    const streamed = await client.messages.stream(request).finalMessage()
+    expect(streamed.stop_reason).toBe('tool_use')
+    expect(streamed.content).toMatchObject(expected)
+    const whole = await client.messages.create(request)
+    expect(whole.content).toMatchObject(expected)
+    // The fake sent the arguments in small pieces: the held ones were joined before unwrapping.
+    expect(upstream.seen.map((seen) => JSON.parse(seen.body).stream)).toEqual([true, undefined])
+  })
+
   test('token counts below zero (a malformed reply) reach neither Claude Code nor the ledger', async () => {
     using upstream = fakeOpenAI(() => ({
       text: 'Hi!',

@@ -20,6 +20,12 @@ interface ToolCall {
   /** Arguments received but not yet written. */
   pending: string
   /**
+   * Whether the arguments are held back until they are whole: decided at their first
+   * character, which for an object is `{`. Some models send a JSON string holding the object
+   * (encoded twice), which only the whole text can turn into the object Anthropic requires.
+   */
+  held: boolean | undefined
+  /**
    * `waiting`: no block yet (id or name unknown, or behind an unfinished call); `live`: the
    * open block.
    */
@@ -34,7 +40,9 @@ interface ToolCall {
  * call starts or the answer ends). While a call's arguments are not yet a complete JSON value,
  * later calls are held back: providers that interleave parallel calls thus still get one
  * block per call. In the usual sequential case a later call arrives exactly when the earlier
- * one is complete, so nothing waits.
+ * one is complete, so nothing waits. Arguments that do not start as an object are held until
+ * whole and sent as one: a JSON string holding the object (some models encode it twice) as
+ * that object, anything else as `{}`, as the non-streaming path does.
  *
  * Failures (arguments that are not JSON, a call without a name, arguments for a call already
  * closed) are returned as messages; the caller ends the stream with an error.
@@ -85,6 +93,7 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
       name: undefined,
       scanner: createJsonScanner(),
       pending: '',
+      held: undefined,
       state: 'waiting',
     }
     calls.push(call)
@@ -121,6 +130,14 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
         writer.openTool(call.id, call.name)
         call.state = 'live'
       }
+      if (call.held === true) {
+        if (!final && call.scanner.state !== 'complete') return undefined
+        call.pending = asObjectJson(call.pending + (call.scanner.suffix() ?? ''))
+        call.held = false
+        // What follows is read after the replacement: whitespace, or a late fragment to refuse.
+        call.scanner = createJsonScanner()
+        call.scanner.feed(call.pending)
+      }
       writer.toolInput(call.pending)
       call.pending = ''
       if (final) {
@@ -151,6 +168,8 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
         if (call.scanner.state === 'invalid')
           return `The arguments of ${label(call)} are not JSON: ${preview(text)}`
         call.pending += text
+        if (call.held === undefined && call.scanner.started)
+          call.held = !call.pending.trimStart().startsWith('{')
       }
       return pump(false)
     },
@@ -161,6 +180,26 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
     get active() {
       return calls.some((call) => call.state !== 'closed')
     },
+  }
+}
+
+/**
+ * Arguments that did not start as an object, as the object's JSON: a JSON string holding an
+ * object is unwrapped (as the non-streaming path does); anything else becomes `{}`.
+ */
+function asObjectJson(text: string): string {
+  const value = parseJson(text)
+  const inner = typeof value === 'string' ? parseJson(value) : value
+  return typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+    ? JSON.stringify(inner)
+    : '{}'
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
   }
 }
 
