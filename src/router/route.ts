@@ -40,8 +40,8 @@ type RoutingConfig = Pick<ActiveConfig, 'providers'> & {
 }
 
 /**
- * The decision, in this order: the custom router's answer; an explicit `"<provider>,<model>"`
- * (`/model`, `--model`, `ANTHROPIC_MODEL`); a subagent tag; an alias for the Claude model
+ * The decision, in this order: the custom router's answer; a subagent tag; an explicit
+ * `"<provider>,<model>"` (`/model`, `--model`, `ANTHROPIC_MODEL`); an alias for the Claude model
  * name; background work; long context (this request, or the session so far); web search;
  * a request for harder thinking; the default. A rule whose slot is not configured passes.
  * Last, an image the chosen model cannot see moves the request to the `image` slot.
@@ -70,7 +70,8 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
     (custom === undefined
       ? undefined
       : explain('custom', `the custom router chose "${custom}"`, custom)) ??
-    explicitRoute(facts.requestedModel, config) ??
+    // A subagent's tag before an explicit model: a subagent that inherits the session's
+    // `/model provider,model` sends that name, and its tag is the more particular choice.
     (facts.subagentModel === undefined
       ? undefined
       : explain(
@@ -78,6 +79,7 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
           `the subagent's <CCR-SUBAGENT-MODEL> tag names "${facts.subagentModel}"`,
           facts.subagentModel,
         )) ??
+    explicitRoute(facts.requestedModel, config) ??
     aliasRoute(facts.requestedModel, router, config) ??
     rule(
       'background',

@@ -194,6 +194,30 @@ describe('explanation', () => {
     expect(sent.system).toEqual([{ type: 'text', text: 'You review code.\nBe terse.' }])
   })
 
+  test("a subagent's tag wins over the session's explicit model it inherits", async () => {
+    using upstream = fakeUpstream(() => anthropicAnswer('ok'))
+    await using router = testRouter({
+      Providers: [
+        { name: 'up', api_base_url: `${upstream.url}/v1/messages`, models: ['main', 'reviewer'] },
+      ],
+      Router: { default: 'up,main' },
+    })
+    // After `/model up,main` a subagent with `model: inherit` sends that name, tag and all.
+    const tagged = await ask(router.url, {
+      model: 'up,main',
+      system: [{ type: 'text', text: '<CCR-SUBAGENT-MODEL>up,reviewer</CCR-SUBAGENT-MODEL>' }],
+    })
+    expect(tagged.status).toBe(200)
+    expect(tagged.headers.get('x-ccr-slot')).toBe('subagent')
+    // The main conversation, without a tag, keeps the model it chose.
+    const main = await ask(router.url, { model: 'up,main' })
+    expect(main.headers.get('x-ccr-slot')).toBe('explicit')
+    expect(upstream.seen.map((request) => JSON.parse(request.body).model)).toEqual([
+      'reviewer',
+      'main',
+    ])
+  })
+
   test('a tag is found again when its system prompt or first message comes back (remembered, searched once)', async () => {
     using upstream = fakeUpstream(() => anthropicAnswer('ok'))
     await using router = testRouter({
