@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type { Env } from '../config/file.ts'
 import type { RouterEnvironment } from './claude-env.ts'
 
 /**
@@ -97,4 +99,43 @@ function readSettings(value: string | undefined, cwd: string): Record<string, un
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Variables that decide where Claude Code sends its requests, and with which credential. */
+const routingVariables = [
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_AUTH_TOKEN',
+  'ANTHROPIC_API_KEY',
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+]
+
+/**
+ * Claude Code's settings files whose `env` sets where its requests go, with those variables:
+ * the user's and the project's two in `cwd`. Claude Code applies them over its environment, so
+ * a plain `claude` in a shell set up by `ccr activate` follows them, not the router.
+ */
+export function settingsThatReroute(
+  env: Env,
+  cwd: string,
+): { file: string; variables: string[] }[] {
+  const files = [
+    join(env.CLAUDE_CONFIG_DIR ?? join(homedir(), '.claude'), 'settings.json'),
+    join(cwd, '.claude', 'settings.json'),
+    join(cwd, '.claude', 'settings.local.json'),
+  ]
+  const found: { file: string; variables: string[] }[] = []
+  for (const file of files) {
+    let settings: unknown
+    try {
+      settings = JSON.parse(readFileSync(file, 'utf8'))
+    } catch {
+      continue // Absent or unreadable: Claude Code ignores it too.
+    }
+    const fileEnv = isObject(settings) && isObject(settings.env) ? settings.env : {}
+    const variables = routingVariables.filter((key) => fileEnv[key] !== undefined)
+    if (variables.length > 0) found.push({ file, variables })
+  }
+  return found
 }

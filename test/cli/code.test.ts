@@ -1,5 +1,13 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { freePort, healthOf, routerHomes, runCli } from '../helpers.ts'
 
@@ -246,5 +254,40 @@ describe('ccr activate', () => {
       env: { PATH: process.env.PATH ?? '', ANTHROPIC_API_KEY: 'shell-key' },
     })
     expect(shell.stdout.toString()).toBe(`${url}|it's-a-key|unset`)
+  })
+  test('names Claude Code settings files that would send a plain claude elsewhere', async () => {
+    const { home } = setup()
+    const claudeHome = join(home.home, 'person')
+    const project = join(home.home, 'project')
+    mkdirSync(join(claudeHome, '.claude'), { recursive: true })
+    mkdirSync(join(project, '.claude'), { recursive: true })
+    writeFileSync(
+      join(claudeHome, '.claude', 'settings.json'),
+      JSON.stringify({ env: { ANTHROPIC_BASE_URL: 'http://elsewhere', OTHER: '1' } }),
+    )
+    writeFileSync(
+      join(project, '.claude', 'settings.local.json'),
+      JSON.stringify({ env: { ANTHROPIC_API_KEY: 'sk-ant-x', CLAUDE_CODE_USE_BEDROCK: '1' } }),
+    )
+    writeFileSync(join(project, '.claude', 'settings.json'), '{"permissions": {}}')
+    const result = await runCli(
+      ['activate'],
+      { CCR_HOME: home.home, HOME: claudeHome },
+      { cwd: project },
+    )
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('export ANTHROPIC_BASE_URL=')
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `ccr: ${join(claudeHome, '.claude', 'settings.json')} sets ANTHROPIC_BASE_URL in its env, which Claude Code applies over this shell's: a plain claude here would not use the router. ccr code overrides it; or remove it from that file.`,
+      `ccr: ${join(project, '.claude', 'settings.local.json')} sets ANTHROPIC_API_KEY, CLAUDE_CODE_USE_BEDROCK in its env, which Claude Code applies over this shell's: a plain claude here would not use the router. ccr code overrides it; or remove it from that file.`,
+    ])
+    // Elsewhere only the person's file counts; without it, nothing is said.
+    const elsewhere = { CCR_HOME: home.home, HOME: claudeHome }
+    const userOnly = await runCli(['activate'], elsewhere, { cwd: home.home })
+    expect(userOnly.stderr.trim().split('\n')).toHaveLength(1)
+    expect(userOnly.stderr).toContain('/person/.claude/settings.json sets ANTHROPIC_BASE_URL')
+    rmSync(join(claudeHome, '.claude', 'settings.json'))
+    const silent = await runCli(['activate'], elsewhere, { cwd: home.home })
+    expect(silent.stderr).toBe('')
   })
 })
