@@ -1,4 +1,4 @@
-import { routerEnvironment } from './claude-env.ts'
+import { routedWindow, routerEnvironment } from './claude-env.ts'
 import { settingsThatReroute } from './claude-settings.ts'
 import { clientConfig } from './config-for-cli.ts'
 import type { Command } from './context.ts'
@@ -12,9 +12,17 @@ import { parseFlags } from './flags.ts'
 export const activate: Command = async (context) => {
   parseFlags(context.args, {})
   const { active, url } = clientConfig(context)
-  const environment = routerEnvironment(active.config, url, context.env)
+  const environment = routerEnvironment(
+    active.config,
+    url,
+    context.env,
+    undefined,
+    routedWindow(active),
+  )
   const lines = [
-    ...Object.entries(environment.set).map(([key, value]) => `export ${key}=${shellQuote(value)}`),
+    ...Object.entries({ ...environment.defaults, ...environment.set }).map(
+      ([key, value]) => `export ${key}=${shellQuote(value)}`,
+    ),
     ...environment.unset.map((key) => `unset ${key}`),
   ]
   context.stdout.write(`${lines.join('\n')}\n`)

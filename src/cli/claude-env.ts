@@ -1,5 +1,8 @@
-import type { Config } from '../config/schema.ts'
+import type { ActiveConfig } from '../config/active.ts'
 import type { Env } from '../config/file.ts'
+import type { Config, RouteRef } from '../config/schema.ts'
+import { effectiveModel } from '../pricing/catalog.ts'
+import { resolveReference } from '../router/route.ts'
 import { backgroundMarker } from '../router/signals.ts'
 
 /** Variables that would send Claude Code around the router, removed from its environment. */
@@ -16,6 +19,8 @@ export const placeholderToken = 'ccr-local'
 export interface RouterEnvironment {
   set: Record<string, string>
   unset: string[]
+  /** Set only where the person has not: their environment and settings files come first. */
+  defaults: Record<string, string>
 }
 
 /**
@@ -32,6 +37,8 @@ export function routerEnvironment(
   env: Env,
   /** The directory Claude Code works in, sent as `x-ccr-project` for per-project routing. */
   project?: string,
+  /** The context window Claude Code should compact within (`routedWindow`). */
+  contextWindow?: number,
 ): RouterEnvironment {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
   const set: Record<string, string> = {
@@ -59,7 +66,33 @@ export function routerEnvironment(
   if (config.NON_INTERACTIVE_MODE) {
     Object.assign(set, { CI: 'true', FORCE_COLOR: '0', NODE_NO_READLINE: '1', TERM: 'dumb' })
   }
-  return { set, unset: [...bypassVariables] }
+  const defaults: Record<string, string> = {}
+  // Claude Code compacts the conversation as it nears its own model's window (200 000 tokens
+  // and up), which a routed model's may be far below: a 128K or a local 32K model would
+  // refuse the conversation long before Claude Code summarised it.
+  if (contextWindow !== undefined && (env.CLAUDE_CODE_AUTO_COMPACT_WINDOW ?? '') === '')
+    defaults.CLAUDE_CODE_AUTO_COMPACT_WINDOW = String(contextWindow)
+  return { set, unset: [...bypassVariables], defaults }
+}
+
+/**
+ * The window the router's conversations live in: the default model's, or the long-context
+ * model's when that is larger (requests outgrowing the default go there). Undefined when the
+ * default model's window is not known (neither its model entry nor the catalog gives one).
+ */
+export function routedWindow(
+  active: Pick<ActiveConfig, 'config' | 'providers'>,
+): number | undefined {
+  const windowOf = (route: RouteRef | undefined) => {
+    const reference = typeof route === 'string' ? route : route?.[0]
+    const candidate = reference === undefined ? undefined : resolveReference(reference, active)
+    return candidate === undefined
+      ? undefined
+      : effectiveModel(candidate.provider, candidate.model).context_window
+  }
+  const base = windowOf(active.config.Router.default)
+  if (base === undefined) return undefined
+  return Math.max(base, windowOf(active.config.Router.longContext) ?? 0)
 }
 
 /** The environment a child Claude Code process gets. */
@@ -67,7 +100,7 @@ export function applyEnvironment(env: Env, routerEnv: RouterEnvironment): Record
   const result: Record<string, string> = {}
   for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value
   for (const key of routerEnv.unset) delete result[key]
-  return { ...result, ...routerEnv.set }
+  return { ...routerEnv.defaults, ...result, ...routerEnv.set }
 }
 
 function withHosts(existing: string | undefined, hosts: string[]): string {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { constants } from 'node:os'
 import { ensureServer } from '../service/daemon.ts'
-import { applyEnvironment, routerEnvironment } from './claude-env.ts'
+import { applyEnvironment, routedWindow, routerEnvironment } from './claude-env.ts'
 import { withRouterSettings } from './claude-settings.ts'
 import { clientConfig } from './config-for-cli.ts'
 import type { Command } from './context.ts'
@@ -34,7 +34,13 @@ export const code: Command = async (context) => {
     daemonLog: context.paths.daemonLog,
   })
 
-  const environment = routerEnvironment(config, url, context.env, process.cwd())
+  const environment = routerEnvironment(
+    config,
+    url,
+    context.env,
+    process.cwd(),
+    routedWindow(active),
+  )
   const env = applyEnvironment(context.env, environment)
   const settings = withRouterSettings(context.args, environment, {
     directory: context.paths.claudeSettings,

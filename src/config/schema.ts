@@ -79,7 +79,13 @@ export const ModelEntry = Type.Object(
       }),
     ),
     context_window: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'Context window in tokens.' }),
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Context window in tokens (else the models.dev catalog). A request larger than it goes ' +
+          "to `longContext`; `ccr code` has Claude Code compact within `Router.default`'s (or " +
+          "`longContext`'s, if larger).",
+      }),
     ),
     reasoning: Type.Optional(ReasoningControl),
     vision: Type.Optional(

@@ -218,6 +218,57 @@ describe('ccr code', () => {
     expect(runsOf(home.home).at(-1)?.argv).toEqual(['mcp', 'list'])
   })
 
+  test("Claude Code is told the routed model's context window, unless the person chose one", async () => {
+    const windowOf = async (extra: Record<string, unknown>, env: Record<string, string> = {}) => {
+      const { home, claude, out } = setup(extra)
+      await runCli(['code', '-p', 'x'], {
+        CCR_HOME: home.home,
+        CLAUDE_PATH: claude,
+        FAKE_CLAUDE_OUT: out,
+        ...env,
+      })
+      const run = runsOf(home.home)[0]
+      // Never in the settings file: a person's own settings keep the last word on it.
+      const settings = JSON.parse(readFileSync(run?.argv[1] ?? '', 'utf8')) as {
+        env: Record<string, string>
+      }
+      expect(settings.env.CLAUDE_CODE_AUTO_COMPACT_WINDOW).toBeUndefined()
+      return run?.env.CLAUDE_CODE_AUTO_COMPACT_WINDOW
+    }
+    const providers = (window: number | undefined) => [
+      {
+        name: 'up',
+        api_base_url: 'http://127.0.0.1:9/v1/chat/completions',
+        models: [{ id: 'small', ...(window === undefined ? {} : { context_window: window }) }],
+      },
+      {
+        name: 'big',
+        api_base_url: 'http://127.0.0.1:9/v1/chat/completions',
+        models: [{ id: 'wide', context_window: 1_000_000 }],
+      },
+    ]
+    expect(await windowOf({ Providers: providers(32_768), Router: { default: 'up,small' } })).toBe(
+      '32768',
+    )
+    // Requests that outgrow the default go to longContext: its window is the one to fill.
+    expect(
+      await windowOf({
+        Providers: providers(32_768),
+        Router: { default: ['up,small'], longContext: 'big,wide' },
+      }),
+    ).toBe('1000000')
+    expect(
+      await windowOf(
+        { Providers: providers(32_768), Router: { default: 'up,small' } },
+        { CLAUDE_CODE_AUTO_COMPACT_WINDOW: '20000' },
+      ),
+    ).toBe('20000')
+    // A model no entry or catalog knows: Claude Code keeps its own.
+    expect(
+      await windowOf({ Providers: providers(undefined), Router: { default: 'up,small' } }),
+    ).toBeUndefined()
+  })
+
   test('NON_INTERACTIVE_MODE sets CI variables', async () => {
     const { home, claude, out } = setup({ NON_INTERACTIVE_MODE: true })
     await runCli(['code', '-p', 'x'], {

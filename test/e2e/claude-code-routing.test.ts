@@ -144,4 +144,47 @@ describe('the real Claude Code through ccr code: routing', () => {
       status: 200,
     })
   }, 120_000)
+
+  test("Claude Code compacts within the routed model's window, not its own", async () => {
+    // A 100K model whose answers each report 90K tokens of prompt: Claude Code, which takes
+    // its own model to hold 200K and more, would only summarise long after this model refused.
+    using provider = fakeOpenAI((_body, index) => ({
+      text: `answer ${index}`,
+      usage: { prompt_tokens: 90_000, completion_tokens: 10 },
+    }))
+    const home = homes.create({
+      PORT: freePort(),
+      Providers: [
+        {
+          name: 'up',
+          api_base_url: `${provider.url}/v1/chat/completions`,
+          models: [{ id: 'm', context_window: 100_000 }],
+        },
+      ],
+      Router: { default: 'up,m' },
+    })
+    const claudeHome = mkdtempSync(join(tmpdir(), 'ccr-e2e-home-'))
+    const workdir = newWorkdir()
+    for (const args of [
+      ['-p', 'first question'],
+      ['--continue', '-p', 'second question'],
+      ['--continue', '-p', 'third question'],
+    ]) {
+      const run = await claudeThroughCcr(claude, home.home, [...args, '--output-format', 'json'], {
+        env: { HOME: claudeHome },
+        workdir,
+      })
+      expect(run.exitCode).toBe(0)
+    }
+    const lastMessages = provider.seen.map((request) => {
+      const body = JSON.parse(request.body) as { messages: { content?: unknown }[] }
+      return JSON.stringify(body.messages.at(-1)?.content ?? '')
+    })
+    // Claude Code's summarising request came before the third question was answered.
+    const summary = lastMessages.findIndex((text) => text.includes('create a detailed summary'))
+    expect(summary).toBeGreaterThan(0)
+    expect(lastMessages.slice(0, summary).some((text) => text.includes('second question'))).toBe(
+      true,
+    )
+  }, 180_000)
 })
