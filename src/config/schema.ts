@@ -245,7 +245,11 @@ export const RouterConfig = Type.Object(
       default: 60000,
       description: 'Token estimate above which `longContext` applies.',
     }),
-    webSearch: Slot("Requests that carry Anthropic's web-search server tool (`web_search_*`)."),
+    webSearch: Slot(
+      "Requests that carry Anthropic's web-search server tool (`web_search_*`): Claude Code's " +
+        'WebSearch tool. Set it to a model that searches; without it, a search that would reach ' +
+        'an OpenAI-protocol model is refused rather than answered from memory.',
+    ),
     image: Slot(
       'Requests with an image in the latest user turn (tool results included) when the model ' +
         'chosen otherwise has `"vision": false` in its model entry.',

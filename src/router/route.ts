@@ -40,11 +40,12 @@ type RoutingConfig = Pick<ActiveConfig, 'providers'> & {
 }
 
 /**
- * The decision, in this order: the custom router's answer; a subagent tag; an explicit
- * `"<provider>,<model>"` (`/model`, `--model`, `ANTHROPIC_MODEL`); an alias for the Claude model
- * name; background work; long context (this request, or the session so far); web search;
- * a request for harder thinking; the default. A rule whose slot is not configured passes.
- * Last, an image the chosen model cannot see moves the request to the `image` slot.
+ * The decision, in this order: the custom router's answer; web search (Claude Code's WebSearch
+ * tool); a subagent tag; an explicit `"<provider>,<model>"` (`/model`, `--model`,
+ * `ANTHROPIC_MODEL`); an alias for the Claude model name; background work; long context (this
+ * request, or the session so far); a request for harder thinking; the default. A rule whose
+ * slot is not configured passes. Last, an image the chosen model cannot see moves the request
+ * to the `image` slot, and a web search nothing can run is refused (`refuseSearchWithout`).
  */
 export function route(facts: RouteFacts, config: RoutingConfig, custom?: string): RouteDecision {
   const router = config.config.Router
@@ -70,6 +71,13 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
     (custom === undefined
       ? undefined
       : explain('custom', `the custom router chose "${custom}"`, custom)) ??
+    // Claude Code's web search is a request of its own (its WebSearch tool), not a turn of the
+    // conversation: it goes where searching is possible, whatever model the session chose.
+    rule(
+      'webSearch',
+      facts.webSearch ? 'the web-search tool is offered' : undefined,
+      router.webSearch,
+    ) ??
     // A subagent's tag before an explicit model: a subagent that inherits the session's
     // `/model provider,model` sends that name, and its tag is the more particular choice.
     (facts.subagentModel === undefined
@@ -92,18 +100,41 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
       router.longContext,
     ) ??
     rule(
-      'webSearch',
-      facts.webSearch ? 'the web-search tool is offered' : undefined,
-      router.webSearch,
-    ) ??
-    rule(
       'think',
       facts.think === undefined ? undefined : `harder thinking asked for: ${facts.think}`,
       router.think,
     ) ??
     defaultRoute(config, skipped)
 
-  return withImageRule(withContextRule(chosen, facts, router, config), facts, router, config)
+  const decision = withImageRule(
+    withContextRule(chosen, facts, router, config),
+    facts,
+    router,
+    config,
+  )
+  // A custom router's answer stands: it may know a model that searches.
+  if (facts.webSearch && decision.slot !== 'webSearch' && decision.slot !== 'custom')
+    refuseSearchWithout(decision)
+  return decision
+}
+
+/**
+ * Claude Code's WebSearch tool asks the API to search, with Anthropic's server tool. An
+ * OpenAI-protocol model cannot run it: it would answer from memory, and Claude Code would hand
+ * that on as search results ("You MUST include the sources above"). Refused instead, so
+ * Claude Code reports the search as failed and says how to route it.
+ */
+function refuseSearchWithout(decision: RouteDecision): void {
+  const [first] = decision.candidates
+  if (first.provider.protocol !== 'openai') return
+  throw new RouterError('route_not_found', {
+    status: 400,
+    errorType: 'invalid_request_error',
+    message:
+      `Web search is not available: ccr would send it to "${first.reference}", which cannot ` +
+      "run Anthropic's web_search tool and would answer from memory instead",
+    hint: 'set Router.webSearch in config.json to a model that searches the web (an OpenRouter ":online" model, Perplexity\'s sonar, …), or to an Anthropic provider',
+  })
 }
 
 function longContextReason(facts: RouteFacts, threshold: number): string | undefined {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fakeOpenAI } from '../fake-openai.ts'
+import { fakeOpenAI, type ChatAnswer, type ChatRequestBody } from '../fake-openai.ts'
 import { fakeUpstream, fixtureText, freePort, routerHomes } from '../helpers.ts'
 import { claudeBinary, claudeThroughCcr, newWorkdir } from './claude-cli.ts'
 
@@ -186,5 +186,48 @@ describe('the real Claude Code through ccr code: routing', () => {
     expect(lastMessages.slice(0, summary).some((text) => text.includes('second question'))).toBe(
       true,
     )
+  }, 180_000)
+
+  test("Claude Code's web search goes to Router.webSearch, whatever /model says, or fails plainly", async () => {
+    // The conversation's model calls WebSearch; Claude Code then asks the API to search.
+    const conversation = (body: ChatRequestBody, index: number): ChatAnswer =>
+      index === 0
+        ? { toolCalls: [{ id: 'call_ws', name: 'WebSearch', arguments: '{"query":"bun 1.4"}' }] }
+        : { text: `done after ${body.messages.length} messages` }
+    using chat = fakeOpenAI(conversation)
+    using searcher = fakeOpenAI(() => ({ text: 'Bun 1.4 came out in October (bun.sh/blog).' }))
+    const providers = [
+      { name: 'chat', api_base_url: `${chat.url}/v1/chat/completions`, models: ['c'] },
+      { name: 'search', api_base_url: `${searcher.url}/v1/chat/completions`, models: ['s'] },
+    ]
+    const toolMessage = () => {
+      const last = JSON.parse(chat.seen.at(-1)?.body ?? '{}') as ChatRequestBody
+      return String(last.messages.find((message) => message.role === 'tool')?.content ?? '')
+    }
+    const args = ['-p', 'When did bun 1.4 come out?', '--output-format', 'json']
+    const flags = ['--dangerously-skip-permissions', '--model', 'chat,c']
+
+    const routed = homes.create({
+      PORT: freePort(),
+      Providers: providers,
+      Router: { default: 'chat,c', webSearch: 'search,s' },
+    })
+    const first = await claudeThroughCcr(claude, routed.home, [...args, ...flags])
+    expect(first.exitCode).toBe(0)
+    expect(searcher.seen).toHaveLength(1)
+    expect(toolMessage()).toContain('Bun 1.4 came out in October')
+
+    chat.seen.length = 0
+    const unrouted = homes.create({
+      PORT: freePort(),
+      Providers: providers,
+      Router: { default: 'chat,c' },
+    })
+    const second = await claudeThroughCcr(claude, unrouted.home, [...args, ...flags])
+    expect(second.exitCode).toBe(0)
+    // No made-up results: the model learns the search failed, and why.
+    expect(searcher.seen).toHaveLength(1)
+    expect(toolMessage()).toContain('Web search is not available')
+    expect(toolMessage()).toContain('set Router.webSearch')
   }, 180_000)
 })

@@ -194,6 +194,42 @@ describe('explanation', () => {
     expect(sent.system).toEqual([{ type: 'text', text: 'You review code.\nBe terse.' }])
   })
 
+  test('a web search with no model to run it: refused for OpenAI providers, passed to Anthropic ones', async () => {
+    using anthropic = fakeUpstream(() => anthropicAnswer('searched'))
+    using openai = fakeOpenAI(() => ({ text: 'from memory' }))
+    const search = {
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 8 }],
+      messages: [{ role: 'user', content: 'Perform a web search for the query: bun' }],
+    }
+    const providers = [
+      { name: 'ant', api_base_url: `${anthropic.url}/v1/messages`, models: ['a'] },
+      { name: 'oai', api_base_url: `${openai.url}/v1/chat/completions`, models: ['o'] },
+    ]
+    await using toOpenAI = testRouter({ Providers: providers, Router: { default: 'oai,o' } })
+    const refused = await ask(toOpenAI.url, search)
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: expect.stringContaining(
+          'Web search is not available: ccr would send it to "oai,o"',
+        ),
+      },
+    })
+    expect(openai.seen).toHaveLength(0)
+    // The same request in a conversation's turn, as a client tool, is an ordinary request.
+    const asTool = await ask(toOpenAI.url, {
+      tools: [{ name: 'WebSearch', input_schema: { type: 'object' } }],
+    })
+    expect(asTool.status).toBe(200)
+
+    await using toAnthropic = testRouter({ Providers: providers, Router: { default: 'ant,a' } })
+    const passed = await ask(toAnthropic.url, search)
+    expect(passed.status).toBe(200)
+    expect(JSON.parse(anthropic.seen[0]?.body ?? '{}').tools).toEqual(search.tools)
+  })
+
   test("a subagent's tag wins over the session's explicit model it inherits", async () => {
     using upstream = fakeUpstream(() => anthropicAnswer('ok'))
     await using router = testRouter({
