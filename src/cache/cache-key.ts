@@ -1,4 +1,4 @@
-import { isRecord } from '../observability/body-observation.ts'
+import { isRecord } from '../lib/is-record.ts'
 import type { MessagesRequest } from '../protocol/messages.ts'
 
 /** What identifies an answer: where the request goes and what it asks. */

@@ -1,5 +1,6 @@
 import { createParser } from 'eventsource-parser'
-import { isRecord, type BodyCollector } from '../observability/body-observation.ts'
+import { isRecord } from '../lib/is-record.ts'
+import type { BodyCollector } from '../observability/body-observation.ts'
 import type { Message } from '../protocol/events.ts'
 
 export interface CollectOptions {

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Env } from '../config/file.ts'
+import { isRecord } from '../lib/is-record.ts'
 import type { RouterEnvironment } from './claude-env.ts'
 
 /**
@@ -44,9 +45,10 @@ export function withRouterSettings(
   const env: Record<string, string> = { ...environment.set }
   for (const key of environment.unset) env[key] = ''
 
+  // After `--` everything is a positional argument, `--settings` too.
   const end = args.indexOf('--')
-  const options_ = end === -1 ? args : args.slice(0, end)
-  const at = options_.findIndex((arg) => arg === '--settings' || arg.startsWith('--settings='))
+  const flags = end === -1 ? args : args.slice(0, end)
+  const at = flags.findIndex((arg) => arg === '--settings' || arg.startsWith('--settings='))
   const given =
     at === -1
       ? undefined
@@ -60,7 +62,7 @@ export function withRouterSettings(
     if (typeof read === 'string') return { ok: false, args, problem: read }
     theirs = read
   }
-  const theirEnv = isObject(theirs.env) ? theirs.env : {}
+  const theirEnv = isRecord(theirs.env) ? theirs.env : {}
   const text = `${JSON.stringify({ ...theirs, env: { ...theirEnv, ...env } }, null, 2)}\n`
   const file = join(
     options.directory,
@@ -85,20 +87,17 @@ function readSettings(value: string | undefined, cwd: string): Record<string, un
     try {
       text = readFileSync(resolve(cwd, value), 'utf8')
     } catch (error) {
-      return `--settings ${value} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
+      const code = (error as { code?: unknown }).code
+      return `--settings ${value} cannot be read (${typeof code === 'string' ? code : 'error'})`
     }
   }
   try {
     const parsed: unknown = JSON.parse(text)
-    if (isObject(parsed)) return parsed
+    if (isRecord(parsed)) return parsed
   } catch {
     // Reported below.
   }
   return `--settings ${inline ? '(inline JSON)' : value} is not a JSON object`
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** Variables that decide where Claude Code sends its requests, and with which credential. */
@@ -133,7 +132,7 @@ export function settingsThatReroute(
     } catch {
       continue // Absent or unreadable: Claude Code ignores it too.
     }
-    const fileEnv = isObject(settings) && isObject(settings.env) ? settings.env : {}
+    const fileEnv = isRecord(settings) && isRecord(settings.env) ? settings.env : {}
     const variables = routingVariables.filter((key) => fileEnv[key] !== undefined)
     if (variables.length > 0) found.push({ file, variables })
   }

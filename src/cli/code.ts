@@ -9,8 +9,9 @@ import type { Command } from './context.ts'
 /**
  * `ccr code [args…]`: makes sure the router runs (starting it in the background if needed),
  * then runs Claude Code with every argument passed through verbatim and the router's
- * environment, in its process environment and as `--settings` (`withRouterSettings`). Claude Code's exit code becomes ccr's. A router ccr code started keeps running
- * for other terminals; it never stops one.
+ * environment, in its process environment and as `--settings` (`withRouterSettings`). Claude
+ * Code's exit code becomes ccr's. A router ccr code started keeps running for other
+ * terminals; it never stops one.
  */
 export const code: Command = async (context) => {
   const { active, url } = clientConfig(context)

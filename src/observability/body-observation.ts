@@ -1,3 +1,5 @@
+import { isRecord } from '../lib/is-record.ts'
+
 /**
  * What the usage tap learns from a response body, and how it reads Anthropic's usage and error
  * shapes out of JSON it cannot trust: a tap must never throw, so everything arrives as
@@ -49,10 +51,6 @@ export interface BodyCollector {
   observe(bytes: Uint8Array): void
   /** Once: `ended` is false for a body that broke off or that the client cancelled. */
   end(ended: boolean): void
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /**

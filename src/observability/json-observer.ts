@@ -1,6 +1,6 @@
+import { isRecord } from '../lib/is-record.ts'
 import {
   errorOf,
-  isRecord,
   mergeUsage,
   stopReasonOf,
   type BodyObservation,

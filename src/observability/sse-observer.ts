@@ -1,7 +1,7 @@
+import { isRecord } from '../lib/is-record.ts'
 import { createParser } from 'eventsource-parser'
 import {
   errorOf,
-  isRecord,
   mergeUsage,
   stopReasonOf,
   type BodyObservation,

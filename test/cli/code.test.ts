@@ -97,18 +97,22 @@ describe('ccr code', () => {
     const settingsFile = run?.argv[1] ?? ''
     expect(settingsFile.startsWith(join(home.home, 'claude', 'claude-settings-'))).toBe(true)
     expect(statSync(settingsFile).mode & 0o777).toBe(0o600)
+    const routerEnv = {
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_AUTH_TOKEN: 'ccr-local',
+      API_TIMEOUT_MS: '123456',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_COST_WARNINGS: '1',
+      NO_PROXY: 'internal.example,127.0.0.1,localhost,::1',
+      no_proxy: 'internal.example,127.0.0.1,localhost,::1',
+      // Background calls are marked for the router, and the project is named on every request.
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: 'ccr-background',
+      ANTHROPIC_SMALL_FAST_MODEL: 'ccr-background',
+      ANTHROPIC_CUSTOM_HEADERS: `x-team: a\nx-ccr-project: ${home.home}`,
+    }
     expect(JSON.parse(readFileSync(settingsFile, 'utf8'))).toEqual({
       env: {
-        ANTHROPIC_BASE_URL: url,
-        ANTHROPIC_AUTH_TOKEN: 'ccr-local',
-        API_TIMEOUT_MS: '123456',
-        DISABLE_TELEMETRY: '1',
-        DISABLE_COST_WARNINGS: '1',
-        NO_PROXY: 'internal.example,127.0.0.1,localhost,::1',
-        no_proxy: 'internal.example,127.0.0.1,localhost,::1',
-        ANTHROPIC_DEFAULT_HAIKU_MODEL: 'ccr-background',
-        ANTHROPIC_SMALL_FAST_MODEL: 'ccr-background',
-        ANTHROPIC_CUSTOM_HEADERS: `x-team: a\nx-ccr-project: ${home.home}`,
+        ...routerEnv,
         // What ccr removes from the environment is emptied in the settings.
         ANTHROPIC_API_KEY: '',
         CLAUDE_CODE_USE_BEDROCK: '',
@@ -116,19 +120,8 @@ describe('ccr code', () => {
         CLAUDE_CODE_USE_FOUNDRY: '',
       },
     })
-    expect(run?.env).toMatchObject({
-      ANTHROPIC_BASE_URL: url,
-      ANTHROPIC_AUTH_TOKEN: 'ccr-local',
-      API_TIMEOUT_MS: '123456',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_COST_WARNINGS: '1',
-      NO_PROXY: 'internal.example,127.0.0.1,localhost,::1',
-    })
+    expect(run?.env).toMatchObject(routerEnv)
     expect(run?.env.ANTHROPIC_API_KEY).toBeUndefined()
-    // Background calls are marked for the router, and the project is named on every request.
-    expect(run?.env.ANTHROPIC_DEFAULT_HAIKU_MODEL).toBe('ccr-background')
-    expect(run?.env.ANTHROPIC_SMALL_FAST_MODEL).toBe('ccr-background')
-    expect(run?.env.ANTHROPIC_CUSTOM_HEADERS).toBe(`x-team: a\nx-ccr-project: ${home.home}`)
     expect(run?.env.CLAUDE_CODE_USE_BEDROCK).toBeUndefined()
     // The router answered Claude Code, through HTTP_PROXY's exemption for loopback.
     expect(run?.health?.pid).toBeNumber()

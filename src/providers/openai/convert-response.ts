@@ -1,3 +1,4 @@
+import { isRecord } from '../../lib/is-record.ts'
 import type { Message, OutputBlock } from '../../protocol/events.ts'
 import type { ConversionWarning } from '../warnings.ts'
 import type { ChatCompletion } from './api.ts'
@@ -5,6 +6,7 @@ import { completeJson } from './complete-json.ts'
 import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
+import { parseJson, toolInputObject } from './tool-input.ts'
 
 export interface ResponseOptions {
   /** Model name shown to the client. */
@@ -111,33 +113,19 @@ function parseArguments(text: string, warn: (details: string) => void): Record<s
   if (text.trim() === '') return {}
   const parsed = parseJson(text)
   if (parsed.ok) {
-    if (isObject(parsed.value)) return parsed.value
-    // Some models encode the arguments twice: a JSON string holding the JSON object.
-    const inner = typeof parsed.value === 'string' ? parseJson(parsed.value) : undefined
-    if (inner?.ok === true && isObject(inner.value)) return inner.value
+    const input = toolInputObject(parsed.value)
+    if (input !== undefined) return input
     warn('the arguments are JSON but not an object; sent as {}')
     return {}
   }
   const suffix = completeJson(text)
   const repaired = suffix === undefined ? undefined : parseJson(text + suffix)
-  if (repaired?.ok === true && isObject(repaired.value)) {
+  if (repaired?.ok === true && isRecord(repaired.value)) {
     warn(`the arguments were cut off; closed with ${JSON.stringify(suffix)}`)
     return repaired.value
   }
   warn('the arguments are not JSON; sent as {}')
   return {}
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch {
-    return { ok: false }
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function present(value: string | null | undefined): string | undefined {

@@ -1,3 +1,4 @@
+import { isRecord } from '../../lib/is-record.ts'
 import type { MessagesRequest, Tool, ToolChoice } from '../../protocol/messages.ts'
 import type { ChatRequest, ChatTool, ChatToolChoice } from './api.ts'
 import type { WarningCollector } from './conversion-warnings.ts'
@@ -222,8 +223,4 @@ export function loadedToolNames(messages: MessagesRequest['messages']): Set<stri
     }
   }
   return names
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -1,5 +1,6 @@
 import type { BlockWriter } from './block-writer.ts'
 import { createJsonScanner, type JsonScanner } from './complete-json.ts'
+import { parseJson, toolInputObject } from './tool-input.ts'
 
 /** One `delta.tool_calls[]` entry, as lenient as the providers that send it. */
 export interface ToolCallFragment {
@@ -188,19 +189,8 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
  * object is unwrapped (as the non-streaming path does); anything else becomes `{}`.
  */
 function asObjectJson(text: string): string {
-  const value = parseJson(text)
-  const inner = typeof value === 'string' ? parseJson(value) : value
-  return typeof inner === 'object' && inner !== null && !Array.isArray(inner)
-    ? JSON.stringify(inner)
-    : '{}'
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
+  const parsed = parseJson(text)
+  return JSON.stringify((parsed.ok ? toolInputObject(parsed.value) : undefined) ?? {})
 }
 
 /** A string field's value, with null and '' (sent by some providers for "unchanged") as absent. */
