@@ -13,6 +13,7 @@ import { tapResponse, type ResponseSummary } from './observability/usage-tap.ts'
 import type { Prices } from './pricing/prices.ts'
 import type { MessagesRequest } from './protocol/messages.ts'
 import { parseMessagesRequest } from './protocol/parse-request.ts'
+import type { RestingCandidates } from './providers/resting.ts'
 import { sendWithFallback } from './providers/send-with-fallback.ts'
 import type { LoadedCustomRouter } from './router/custom-router.ts'
 import { decide } from './router/decide.ts'
@@ -51,6 +52,8 @@ export interface ProxyDeps {
   /** The response cache (undefined without a store). */
   cache: ResponseCache | undefined
   prices: Prices
+  /** Candidates that failed lately, tried after the others. */
+  resting: RestingCandidates
 }
 
 /**
@@ -140,7 +143,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         proxy: active.proxy,
         log,
       },
-      { log, attempts: record.attempts },
+      { log, attempts: record.attempts, resting: deps.resting },
     )
     const collector =
       caching === undefined || deps.cache === undefined

@@ -12,6 +12,7 @@ import { createProjectConfigs } from '../router/project-config.ts'
 import { followCustomRouter } from '../router/follow-custom-router.ts'
 import { openLedger } from './start-ledger.ts'
 import { createPrices } from '../pricing/prices.ts'
+import { createRestingCandidates } from '../providers/resting.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { listen } from '../server/serve.ts'
 import { ensureServer } from '../service/daemon.ts'
@@ -104,6 +105,7 @@ async function runServer(
         record: ledger.writer?.record,
         cache: ledger.cache,
         prices: createPrices(),
+        resting: createRestingCandidates(),
         log,
         redact: redactor.text,
         version: context.version,

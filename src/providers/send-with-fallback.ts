@@ -2,6 +2,7 @@ import { RouterError, clientClosed, messageOf } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
 import type { Candidate } from '../router/route.ts'
 import { adapters } from './registry.ts'
+import type { RestingCandidates } from './resting.ts'
 import type { ProviderAnswer, ProviderCall } from './types.ts'
 
 export type CallBase = Omit<ProviderCall, 'provider' | 'model'>
@@ -11,7 +12,8 @@ export type CallBase = Omit<ProviderCall, 'provider' | 'model'>
  * before the provider answered (unreachable, timeout, 408, 429, 5xx) moves to the next one;
  * any other failure, or the last one's, is final. When every candidate failed, the error
  * lists each attempt and why. Once a provider answers, its response is the response: after
- * the first byte, failures travel inside the stream.
+ * the first byte, failures travel inside the stream. A candidate that failed so lately rests:
+ * it is tried after the others (`resting`).
  */
 export async function sendWithFallback(
   candidates: readonly Candidate[],
@@ -20,17 +22,23 @@ export async function sendWithFallback(
     log: Logger
     /** Filled in as candidates are tried (`"<provider>,<model> <outcome>"`), failed runs included. */
     attempts: string[]
+    /** Candidates that failed lately, tried after the others (`createRestingCandidates`). */
+    resting?: RestingCandidates
   },
 ): Promise<ProviderAnswer & { served: Candidate }> {
-  const { log, attempts } = options
+  const { log, attempts, resting } = options
   const failures: string[] = []
-  for (const [index, candidate] of candidates.entries()) {
+  const ordered = resting?.order(candidates) ?? { order: candidates, resting: [] }
+  // Said first, so the attempts read as what happened: these waited, the others went ahead.
+  for (const candidate of ordered.resting) attempts.push(`${candidate.reference} resting`)
+  for (const [index, candidate] of ordered.order.entries()) {
     try {
       const answer = await adapters[candidate.provider.protocol]({
         ...base,
         provider: candidate.provider,
         model: candidate.model,
       })
+      resting?.answered(candidate)
       attempts.push(`${candidate.reference} ${answer.response.status}`)
       return { ...answer, served: candidate }
     } catch (error) {
@@ -40,7 +48,9 @@ export async function sendWithFallback(
       }
       attempts.push(`${candidate.reference} ${outcomeOf(error)}`)
       failures.push(`${candidate.reference}: ${messageOf(error)}`)
-      const next = candidates[index + 1]
+      const next = ordered.order[index + 1]
+      // Only where there is somewhere else to go: a lone candidate is always tried.
+      if (candidates.length > 1 && shouldFallBack(error)) resting?.failed(candidate, error)
       if (next === undefined || !shouldFallBack(error)) {
         if (failures.length === 1) throw error
         throw allFailed(error, failures)
@@ -56,7 +66,7 @@ export async function sendWithFallback(
 }
 
 /** Worth another provider: the provider could not be reached, timed out, or was busy or broken. */
-export function shouldFallBack(error: unknown): boolean {
+export function shouldFallBack(error: unknown): error is RouterError {
   if (!(error instanceof RouterError)) return false
   if (error.code === 'upstream_unreachable' || error.code === 'upstream_timeout') return true
   return (

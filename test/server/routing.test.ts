@@ -10,6 +10,7 @@ import {
   anthropicAnswer,
   fakeUpstream,
   fixtureBody,
+  ledgerRows,
   sse,
   tempHome,
   testRouter,
@@ -59,6 +60,79 @@ describe('fallback', () => {
     expect(backup.seen).toHaveLength(1)
     const fellBack = router.records.find((record) => record.msg === 'falling back')
     expect(fellBack?.fields).toMatchObject({ failed: 'first,a', next: 'backup,b' })
+  })
+
+  test('a candidate that failed rests: later requests go to the fallback first, for as long as retry-after says', async () => {
+    using flaky = fakeUpstream((_request, index) =>
+      index === 0
+        ? Response.json(
+            { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } },
+            { status: 429, headers: { 'retry-after': '1' } },
+          )
+        : anthropicAnswer('from flaky'),
+    )
+    using backup = fakeUpstream(() => anthropicAnswer('from backup'))
+    await using router = testRouter({
+      Providers: [
+        { name: 'flaky', api_base_url: `${flaky.url}/v1/messages`, models: ['a'] },
+        { name: 'backup', api_base_url: `${backup.url}/v1/messages`, models: ['b'] },
+      ],
+      Router: { default: ['flaky,a', 'backup,b'] },
+    })
+    const attemptsOf = async () => (await ask(router.url, {})).headers.get('x-ccr-attempts')
+    expect(await attemptsOf()).toBe('flaky,a 429; backup,b 200')
+    expect(await attemptsOf()).toBe('flaky,a resting; backup,b 200')
+    expect(flaky.seen).toHaveLength(1)
+    await Bun.sleep(1100)
+    expect(await attemptsOf()).toBe('flaky,a 200')
+    expect(flaky.seen).toHaveLength(2)
+    expect(backup.seen).toHaveLength(2)
+  })
+
+  test('a provider that hangs costs its timeout once, not on every request', async () => {
+    using hanging = fakeUpstream(() => new Promise<Response>(() => {}))
+    using backup = fakeUpstream(() => anthropicAnswer('from backup'))
+    await using router = testRouter({
+      API_TIMEOUT_MS: 300,
+      Providers: [
+        { name: 'hung', api_base_url: `${hanging.url}/v1/messages`, models: ['a'] },
+        { name: 'backup', api_base_url: `${backup.url}/v1/messages`, models: ['b'] },
+      ],
+      Router: { default: 'hung,a' },
+      fallback: { default: ['backup,b'] },
+    })
+    for (const expected of [
+      'hung,a upstream_timeout; backup,b 200',
+      'hung,a resting; backup,b 200',
+      'hung,a resting; backup,b 200',
+    ]) {
+      const response = await ask(router.url, {})
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ccr-attempts')).toBe(expected)
+    }
+    expect(hanging.seen).toHaveLength(1)
+  })
+
+  test('when every candidate rests they are tried in order; a lone candidate never rests', async () => {
+    using down = fakeUpstream(() => Response.json({}, { status: 503 }))
+    await using router = testRouter({
+      Providers: [
+        { name: 'one', api_base_url: `${down.url}/v1/messages`, models: ['a'] },
+        { name: 'two', api_base_url: `${down.url}/v1/messages`, models: ['b'] },
+        { name: 'solo', api_base_url: `${down.url}/v1/messages`, models: ['s'] },
+      ],
+      Router: { default: ['one,a', 'two,b'] },
+    })
+    for (const model of ['claude-opus-5-5', 'claude-opus-5-5', 'solo,s', 'solo,s']) {
+      expect((await ask(router.url, { model })).status).toBe(503)
+    }
+    const attempts = ledgerRows(router.store).map((row) => JSON.parse(String(row.attempts)))
+    expect(attempts).toEqual([
+      ['one,a 503', 'two,b 503'],
+      ['one,a 503', 'two,b 503'],
+      ['solo,s 503'],
+      ['solo,s 503'],
+    ])
   })
 
   test('the fallback key of CCR v2, and one error listing every attempt when all fail', async () => {
