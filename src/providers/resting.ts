@@ -16,33 +16,38 @@ const maxRestMs = 10 * 60_000
  */
 export interface RestingCandidates {
   /** The candidates in the order to try them: those at rest after the rest, unless all are. */
-  order(candidates: readonly Candidate[]): { order: Candidate[]; resting: Candidate[] }
+  order(candidates: readonly Candidate[]): {
+    order: readonly Candidate[]
+    resting: readonly Candidate[]
+  }
   /** A candidate failed in a way worth falling back from (`shouldFallBack`). */
   failed(candidate: Candidate, error: RouterError): void
   /** A candidate answered. */
   answered(candidate: Candidate): void
 }
 
-export function createRestingCandidates(now: () => number = Date.now): RestingCandidates {
+export function createRestingCandidates(): RestingCandidates {
   const until = new Map<string, number>()
+  const none: readonly Candidate[] = []
   const isResting = (candidate: Candidate) => {
     const end = until.get(candidate.reference)
     if (end === undefined) return false
-    if (end > now()) return true
+    if (end > Date.now()) return true
     until.delete(candidate.reference)
     return false
   }
   return {
     order(candidates) {
-      if (until.size === 0) return { order: [...candidates], resting: [] }
+      // Nearly always: nobody rests, and the request path allocates nothing for it.
+      if (until.size === 0) return { order: candidates, resting: none }
       const awake = candidates.filter((candidate) => !isResting(candidate))
       if (awake.length === 0 || awake.length === candidates.length)
-        return { order: [...candidates], resting: [] }
+        return { order: candidates, resting: none }
       const resting = candidates.filter((candidate) => !awake.includes(candidate))
       return { order: [...awake, ...resting], resting }
     },
     failed(candidate, error) {
-      until.set(candidate.reference, now() + restFor(error))
+      until.set(candidate.reference, Date.now() + restFor(error))
     },
     answered(candidate) {
       until.delete(candidate.reference)
