@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Env } from '../config/file.ts'
@@ -68,13 +68,39 @@ export function withRouterSettings(
     options.directory,
     `claude-settings-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`,
   )
-  mkdirSync(options.directory, { recursive: true, mode: 0o700 })
-  writeFileSync(file, text, { mode: 0o600 })
+  try {
+    mkdirSync(options.directory, { recursive: true, mode: 0o700 })
+    writeFileSync(file, text, { mode: 0o600 })
+    forgetOldSettings(options.directory, file)
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    return {
+      ok: false,
+      args,
+      problem: `the router's settings could not be written to ${options.directory} (${typeof code === 'string' ? code : 'error'})`,
+    }
+  }
 
   if (given === undefined) return { ok: true, args: ['--settings', file, ...args] }
   return {
     ok: true,
     args: [...args.slice(0, at), '--settings', file, ...args.slice(at + given.length)],
+  }
+}
+
+/** Settings files are rewritten at each use: one untouched for 30 days belongs to nobody. */
+const keepSettingsMs = 30 * 24 * 3600_000
+
+function forgetOldSettings(directory: string, current: string): void {
+  const before = Date.now() - keepSettingsMs
+  for (const name of readdirSync(directory)) {
+    const path = join(directory, name)
+    if (path === current || !/^claude-settings-[0-9a-f]{16}\.json$/.test(name)) continue
+    try {
+      if (statSync(path).mtimeMs < before) rmSync(path)
+    } catch {
+      // Gone already, or another ccr code removed it.
+    }
   }
 }
 

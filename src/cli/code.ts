@@ -49,8 +49,8 @@ export const code: Command = async (context) => {
   })
   if (!settings.ok)
     context.stderr.write(
-      `ccr: ${settings.problem}; it is passed on as given, and an ANTHROPIC_BASE_URL in ` +
-        "Claude Code's settings files would send requests past the router.\n",
+      `ccr: ${settings.problem}: Claude Code runs without the router's settings, so an ` +
+        'ANTHROPIC_BASE_URL in its settings files would send requests past the router.\n',
     )
   const child = Bun.spawn([claude, ...settings.args], {
     env,

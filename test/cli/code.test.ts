@@ -6,9 +6,10 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { freePort, healthOf, routerHomes, runCli } from '../helpers.ts'
 
 const homes = routerHomes()
@@ -209,6 +210,33 @@ describe('ccr code', () => {
 
     expect((await runCli(['code', 'mcp', 'list'], env)).exitCode).toBe(0)
     expect(runsOf(home.home).at(-1)?.argv).toEqual(['mcp', 'list'])
+  })
+
+  test('settings files unused for 30 days are removed; an unwritable folder is said, not fatal', async () => {
+    const { home, claude, out } = setup()
+    const env = { CCR_HOME: home.home, CLAUDE_PATH: claude, FAKE_CLAUDE_OUT: out }
+    const folder = join(home.home, 'claude')
+    mkdirSync(folder)
+    const old = join(folder, 'claude-settings-00000000000000aa.json')
+    const recent = join(folder, 'claude-settings-00000000000000bb.json')
+    const other = join(folder, 'notes.json')
+    for (const file of [old, recent, other]) writeFileSync(file, '{}')
+    const days = (count: number) => new Date(Date.now() - count * 24 * 3600_000)
+    utimesSync(old, days(31), days(31))
+    utimesSync(recent, days(29), days(29))
+    utimesSync(other, days(400), days(400))
+    expect((await runCli(['code', '-p', 'hi'], env)).exitCode).toBe(0)
+    const used = runsOf(home.home)[0]?.argv[1] ?? ''
+    expect(readdirSync(folder).sort()).toEqual(
+      [basename(used), basename(recent), basename(other)].sort(),
+    )
+
+    rmSync(folder, { recursive: true })
+    writeFileSync(folder, 'a file where the folder should be')
+    const blocked = await runCli(['code', '-p', 'again'], env)
+    expect(blocked.exitCode).toBe(0)
+    expect(blocked.stderr).toContain(`ccr: the router's settings could not be written to ${folder}`)
+    expect(runsOf(home.home).map((run) => run.argv)).toContainEqual(['-p', 'again'])
   })
 
   test("Claude Code is told the routed model's context window, unless the person chose one", async () => {
