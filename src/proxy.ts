@@ -13,6 +13,7 @@ import { tapResponse, type ResponseSummary } from './observability/usage-tap.ts'
 import type { Prices } from './pricing/prices.ts'
 import type { MessagesRequest } from './protocol/messages.ts'
 import { parseMessagesRequest } from './protocol/parse-request.ts'
+import type { KeyRing } from './providers/key-ring.ts'
 import type { RestingCandidates } from './providers/resting.ts'
 import { sendWithFallback } from './providers/send-with-fallback.ts'
 import type { LoadedCustomRouter } from './router/custom-router.ts'
@@ -54,6 +55,8 @@ export interface ProxyDeps {
   prices: Prices
   /** Candidates that failed lately, tried after the others. */
   resting: RestingCandidates
+  /** Providers' several keys, used in turn. */
+  keys: KeyRing
 }
 
 /**
@@ -143,7 +146,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         proxy: active.proxy,
         log,
       },
-      { log, attempts: record.attempts, resting: deps.resting },
+      { log, attempts: record.attempts, resting: deps.resting, keys: deps.keys },
     )
     const collector =
       caching === undefined || deps.cache === undefined

@@ -17,6 +17,7 @@ import { openStore } from '../src/store/db.ts'
 import { insertRows, spendSince } from '../src/store/ledger.ts'
 import { createResponseCache } from '../src/cache/response-cache.ts'
 import { createPrices } from '../src/pricing/prices.ts'
+import { createKeyRing } from '../src/providers/key-ring.ts'
 import { createRestingCandidates } from '../src/providers/resting.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
@@ -304,6 +305,7 @@ export function testRouter(
       cache: createResponseCache({ db: store, limits: () => holder.current().config.Cache, log }),
       prices: createPrices(),
       resting: createRestingCandidates(),
+      keys: createKeyRing(),
       log,
       redact: redactor.text,
       version: '0.0.0-test',

@@ -12,6 +12,7 @@ import { createProjectConfigs } from '../router/project-config.ts'
 import { followCustomRouter } from '../router/follow-custom-router.ts'
 import { openLedger } from './start-ledger.ts'
 import { createPrices } from '../pricing/prices.ts'
+import { createKeyRing } from '../providers/key-ring.ts'
 import { createRestingCandidates } from '../providers/resting.ts'
 import { isLoopbackHost } from '../server/auth.ts'
 import { listen } from '../server/serve.ts'
@@ -106,6 +107,7 @@ async function runServer(
         cache: ledger.cache,
         prices: createPrices(),
         resting: createRestingCandidates(),
+        keys: createKeyRing(),
         log,
         redact: redactor.text,
         version: context.version,

@@ -219,7 +219,7 @@ export function transformerNames(provider: unknown): string[] {
 }
 
 function collectSecrets(config: Config): string[] {
-  const secrets = [config.APIKEY, ...config.Providers.map((provider) => provider.api_key)]
+  const secrets = [config.APIKEY, ...config.Providers.flatMap((provider) => provider.api_key)]
   return secrets.filter((secret) => secret.length >= 4)
 }
 

@@ -7,7 +7,10 @@ export interface ProviderSettings {
   protocol: ProviderProtocol
   /** The URL requests are posted to. */
   endpoint: string
+  /** The first of `apiKeys`: the key, for the usual provider that has one (or none: ''). */
   apiKey: string
+  /** Every configured key, used in turn (`createKeyRing`). */
+  apiKeys: readonly string[]
   /** How an Anthropic provider receives the key. */
   auth: 'x-api-key' | 'bearer'
   /** The configured models, each as an entry (a plain id becomes `{ id }`). */
@@ -30,6 +33,7 @@ export function inferProtocol(provider: ProviderConfig): ProviderProtocol {
 
 export function resolveProvider(provider: ProviderConfig): ProviderSettings {
   const protocol = inferProtocol(provider)
+  const keys = typeof provider.api_key === 'string' ? [provider.api_key] : provider.api_key
   let endpoint = provider.api_base_url
   if (protocol === 'anthropic') {
     const url = new URL(endpoint)
@@ -41,7 +45,8 @@ export function resolveProvider(provider: ProviderConfig): ProviderSettings {
     name: provider.name,
     protocol,
     endpoint,
-    apiKey: provider.api_key,
+    apiKey: keys[0] ?? '',
+    apiKeys: keys,
     auth: provider.auth ?? (usesBearerOption(provider) ? 'bearer' : 'x-api-key'),
     models: provider.models.map((model) => (typeof model === 'string' ? { id: model } : model)),
   }

@@ -133,12 +133,18 @@ export const ProviderConfig = Type.Object(
         'is appended when the path does not end in `/messages`.',
       hint: 'the full endpoint URL, e.g. "https://api.deepseek.com/chat/completions"',
     }),
-    api_key: Type.String({
-      default: '',
-      description:
-        'The provider\'s key, usually written as `"$DEEPSEEK_API_KEY"`. Empty for keyless local ' +
-        'servers (unlike CCR, a provider without a key is not skipped).',
-    }),
+    api_key: Type.Union(
+      [Type.String(), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })],
+      {
+        default: '',
+        description:
+          'The provider\'s key, usually written as `"$DEEPSEEK_API_KEY"`. Empty for keyless local ' +
+          'servers (unlike CCR, a provider without a key is not skipped). A list of keys is used ' +
+          'in turn, one request each; a key the provider rate-limits (429) or rejects (401, 403) ' +
+          'rests (see Fallback) and the request goes on with the next key.',
+        hint: 'a key, or a list of keys, e.g. ["$KEY_1", "$KEY_2"]',
+      },
+    ),
     models: Type.Array(Type.Union([Type.String({ minLength: 1 }), ModelEntry]), {
       default: [],
       description:

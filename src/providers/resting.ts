@@ -56,7 +56,7 @@ export function createRestingCandidates(): RestingCandidates {
 }
 
 /** `retry-after` in seconds or as an HTTP date, within bounds; else the usual rest. */
-function restFor(error: RouterError): number {
+export function restFor(error: RouterError): number {
   const header = error.retryAfter
   if (header === undefined) return restMs
   const seconds = Number(header)

@@ -2,6 +2,7 @@ import { RouterError, clientClosed, messageOf } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
 import type { Candidate } from '../router/route.ts'
 import { adapters } from './registry.ts'
+import { isKeyFailure, type KeyRing } from './key-ring.ts'
 import type { RestingCandidates } from './resting.ts'
 import type { ProviderAnswer, ProviderCall } from './types.ts'
 
@@ -24,6 +25,8 @@ export async function sendWithFallback(
     attempts: string[]
     /** Candidates that failed lately, tried after the others (`createRestingCandidates`). */
     resting?: RestingCandidates
+    /** Providers' several keys, used in turn (`createKeyRing`). */
+    keys?: KeyRing
   },
 ): Promise<ProviderAnswer & { served: Candidate }> {
   const { log, attempts, resting } = options
@@ -33,20 +36,11 @@ export async function sendWithFallback(
   for (const candidate of ordered.resting) attempts.push(`${candidate.reference} resting`)
   for (const [index, candidate] of ordered.order.entries()) {
     try {
-      const answer = await adapters[candidate.provider.protocol]({
-        ...base,
-        provider: candidate.provider,
-        model: candidate.model,
-      })
+      const answer = await callWithKeys(candidate, base, options)
       resting?.answered(candidate)
-      attempts.push(`${candidate.reference} ${answer.response.status}`)
       return { ...answer, served: candidate }
     } catch (error) {
-      if (base.signal.aborted) {
-        attempts.push(`${candidate.reference} client_closed`)
-        throw clientClosed(error)
-      }
-      attempts.push(`${candidate.reference} ${outcomeOf(error)}`)
+      if (base.signal.aborted) throw error
       failures.push(`${candidate.reference}: ${messageOf(error)}`)
       const next = ordered.order[index + 1]
       // Only where there is somewhere else to go: a lone candidate is always tried.
@@ -63,6 +57,52 @@ export async function sendWithFallback(
     }
   }
   throw new RouterError('route_not_found', { status: 400, message: 'no route to try' })
+}
+
+/**
+ * One candidate, with each of its provider's keys in turn while a failure is the key's (a 429,
+ * a rejected key); any other failure, or the last key's, is the candidate's. With several keys
+ * each attempt names its key by position in the config (`key 2`), never by value.
+ */
+async function callWithKeys(
+  candidate: Candidate,
+  base: CallBase,
+  options: { log: Logger; attempts: string[]; keys?: KeyRing },
+): Promise<ProviderAnswer> {
+  const { provider } = candidate
+  const keys = options.keys?.keysFor(provider) ?? provider.apiKeys
+  for (const [index, key] of keys.entries()) {
+    const which = keys.length > 1 ? ` (key ${provider.apiKeys.indexOf(key) + 1})` : ''
+    try {
+      const answer = await adapters[provider.protocol]({
+        ...base,
+        provider: keys.length > 1 ? { ...provider, apiKey: key } : provider,
+        model: candidate.model,
+      })
+      options.keys?.answered(provider, key)
+      options.attempts.push(`${candidate.reference} ${answer.response.status}${which}`)
+      return answer
+    } catch (error) {
+      if (base.signal.aborted) {
+        options.attempts.push(`${candidate.reference} client_closed${which}`)
+        throw clientClosed(error)
+      }
+      options.attempts.push(`${candidate.reference} ${outcomeOf(error)}${which}`)
+      if (keys.length < 2 || !isKeyFailure(error)) throw error
+      options.keys?.failed(provider, key, error)
+      if (index === keys.length - 1) throw error
+      options.log.warn('trying the next key', {
+        provider: provider.name,
+        failed: `key ${provider.apiKeys.indexOf(key) + 1}`,
+        error: messageOf(error),
+      })
+    }
+  }
+  // Not reached: a provider has at least one key ('' for none).
+  throw new RouterError('internal', {
+    status: 500,
+    message: `provider "${provider.name}" has no key`,
+  })
 }
 
 /** Worth another provider: the provider could not be reached, timed out, or was busy or broken. */

@@ -154,6 +154,19 @@ describe('parseConfig', () => {
     ])
   })
 
+  test('api_key may be a list of keys, each from the environment; an empty list is refused', () => {
+    const loaded = parseConfig(
+      `{ Providers: [{ name: "a", api_base_url: "https://a.test/v1/chat/completions", api_key: ["$KEY_ONE", "sk-two-literal"] }] }`,
+      { file, env: { KEY_ONE: 'sk-one-from-env' } },
+    )
+    expect(loaded.config.Providers[0]?.api_key).toEqual(['sk-one-from-env', 'sk-two-literal'])
+    expect(
+      problemsOf(
+        `{ Providers: [{ name: "a", api_base_url: "https://a.test/v1/chat/completions", api_key: [] }] }`,
+      ).map((problem) => problem.path),
+    ).toEqual(['Providers[0].api_key'])
+  })
+
   test('lists every problem by path, with a hint', () => {
     const problems = problemsOf(`{
       PORT: 70000,
@@ -177,7 +190,11 @@ describe('parseConfig', () => {
         path: 'LOG_LEVEL',
         message: 'expected one of fatal, error, warn, info, debug, trace, got "loud"',
       },
-      { path: 'Providers[1].api_key', message: 'expected text, got a value that is hidden here' },
+      {
+        path: 'Providers[1].api_key',
+        message:
+          'expected a key, or a list of keys, e.g. ["$KEY_1", "$KEY_2"], got a value that is hidden here',
+      },
       {
         path: 'Providers[2].api_base_url',
         message: 'expected a URL, got "deepseek"',

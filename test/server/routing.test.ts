@@ -113,6 +113,55 @@ describe('fallback', () => {
     expect(hanging.seen).toHaveLength(1)
   })
 
+  test('several keys are used in turn; a rate-limited key rests and the request goes on with the next', async () => {
+    const keys = ['sk-first-key-111', 'sk-second-key-222', 'sk-third-key-333']
+    using upstream = fakeOpenAI(() => ({ text: 'ok' }))
+    // The second key is over its limit; the others answer.
+    using limited = fakeUpstream((request) =>
+      request.headers.authorization === `Bearer ${keys[1]}`
+        ? Response.json(
+            { error: { message: 'rate limited', type: 'rate_limit_error' } },
+            { status: 429, headers: { 'retry-after': '60' } },
+          )
+        : fetch(`${upstream.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: request.body,
+          }),
+    )
+    await using router = testRouter({
+      Providers: [
+        {
+          name: 'pool',
+          api_base_url: `${limited.url}/v1/chat/completions`,
+          api_key: keys,
+          models: ['m'],
+        },
+      ],
+      Router: { default: 'pool,m' },
+    })
+    const attempts: (string | null)[] = []
+    for (let round = 0; round < 5; round++) {
+      const response = await ask(router.url, {})
+      expect(response.status).toBe(200)
+      attempts.push(response.headers.get('x-ccr-attempts'))
+    }
+    expect(attempts).toEqual([
+      'pool,m 200 (key 1)',
+      'pool,m 429 (key 2); pool,m 200 (key 3)',
+      'pool,m 200 (key 3)',
+      'pool,m 200 (key 1)',
+      // Its turn, but the second key rests.
+      'pool,m 200 (key 3)',
+    ])
+    const used = limited.seen.map((request) =>
+      keys.indexOf(request.headers.authorization?.slice(7) ?? ''),
+    )
+    expect(used).toEqual([0, 1, 2, 2, 0, 2])
+    // Keys are named by position, never by value.
+    expect(JSON.stringify(router.records)).not.toMatch(/sk-(first|second|third)-key/)
+  })
+
   test('when every candidate rests they are tried in order; a lone candidate never rests', async () => {
     using down = fakeUpstream(() => Response.json({}, { status: 503 }))
     await using router = testRouter({
