@@ -72,7 +72,8 @@ async function callWithKeys(
   const { provider } = candidate
   const keys = options.keys?.keysFor(provider) ?? provider.apiKeys
   for (const [index, key] of keys.entries()) {
-    const which = keys.length > 1 ? ` (key ${provider.apiKeys.indexOf(key) + 1})` : ''
+    const position = `key ${provider.apiKeys.indexOf(key) + 1}`
+    const which = keys.length > 1 ? ` (${position})` : ''
     try {
       const answer = await adapters[provider.protocol]({
         ...base,
@@ -93,7 +94,7 @@ async function callWithKeys(
       if (index === keys.length - 1) throw error
       options.log.warn('trying the next key', {
         provider: provider.name,
-        failed: `key ${provider.apiKeys.indexOf(key) + 1}`,
+        failed: position,
         error: messageOf(error),
       })
     }
