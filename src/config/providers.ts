@@ -15,6 +15,8 @@ export interface ProviderSettings {
   auth: 'x-api-key' | 'bearer'
   /** The configured models, each as an entry (a plain id becomes `{ id }`). */
   models: ModelEntry[]
+  /** Its own outbound proxy ('' for none); undefined: the global one. */
+  proxy: string | undefined
 }
 
 /**
@@ -49,6 +51,7 @@ export function resolveProvider(provider: ProviderConfig): ProviderSettings {
     apiKeys: keys,
     auth: provider.auth ?? (usesBearerOption(provider) ? 'bearer' : 'x-api-key'),
     models: provider.models.map((model) => (typeof model === 'string' ? { id: model } : model)),
+    proxy: provider.proxy,
   }
 }
 

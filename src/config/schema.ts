@@ -154,6 +154,14 @@ export const ProviderConfig = Type.Object(
       hint: 'a list of model ids or { "id": ... } objects',
     }),
     protocol: Type.Optional(ProviderProtocol),
+    proxy: Type.Optional(
+      Type.Union([Type.Literal(''), Type.String({ format: 'uri' })], {
+        description:
+          'This provider\'s outbound proxy, in place of `PROXY_URL` (or `HTTPS_PROXY`); `""` ' +
+          'reaches it directly, e.g. a local or domestic provider while the rest go through a proxy.',
+        hint: 'a proxy URL such as "http://127.0.0.1:7890", or "" for none',
+      }),
+    ),
     auth: Type.Optional(
       Type.Union([Type.Literal('x-api-key'), Type.Literal('bearer')], {
         description:
@@ -381,7 +389,8 @@ export const Config = Type.Object(
     PROXY_URL: Type.Optional(
       Type.String({
         format: 'uri',
-        description: 'HTTP(S) proxy for calls to providers, e.g. `http://127.0.0.1:7890`.',
+        description:
+          "HTTP(S) proxy for calls to providers, e.g. `http://127.0.0.1:7890`. A provider's own `proxy` takes its place for that provider.",
         hint: 'a proxy URL, e.g. "http://127.0.0.1:7890"',
       }),
     ),

@@ -79,6 +79,7 @@ async function callWithKeys(
         ...base,
         provider: keys.length > 1 ? { ...provider, apiKey: key } : provider,
         model: candidate.model,
+        proxy: provider.proxy === undefined ? base.proxy : provider.proxy || undefined,
       })
       options.keys?.answered(provider, key)
       options.attempts.push(`${candidate.reference} ${answer.response.status}${which}`)

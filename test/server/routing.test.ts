@@ -538,3 +538,49 @@ describe('custom router', () => {
     customRouter.close()
   })
 })
+
+describe('outbound proxy', () => {
+  test('PROXY_URL carries calls to providers; a provider may have its own proxy, or none', async () => {
+    // Forwarding proxies as Bun's fetch uses them: the request line holds the target's URL.
+    const forwarding = () => {
+      const seen: string[] = []
+      const server = Bun.serve({
+        hostname: '127.0.0.1',
+        port: 0,
+        async fetch(request) {
+          seen.push(request.url)
+          const answer = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            body: await request.arrayBuffer(),
+          })
+          return new Response(answer.body, { status: answer.status, headers: answer.headers })
+        },
+      })
+      return {
+        url: `http://127.0.0.1:${server.port}`,
+        seen,
+        [Symbol.dispose]: () => server.stop(true),
+      }
+    }
+    using global = forwarding()
+    using own = forwarding()
+    using upstream = fakeOpenAI(() => ({ text: 'ok' }))
+    const endpoint = `${upstream.url}/v1/chat/completions`
+    await using router = testRouter({
+      PROXY_URL: global.url,
+      Providers: [
+        { name: 'usual', api_base_url: endpoint, models: ['m'] },
+        { name: 'local', api_base_url: endpoint, models: ['m'], proxy: '' },
+        { name: 'elsewhere', api_base_url: endpoint, models: ['m'], proxy: own.url },
+      ],
+      Router: { default: 'usual,m' },
+    })
+    for (const model of ['usual,m', 'local,m', 'elsewhere,m']) {
+      expect((await ask(router.url, { model })).status).toBe(200)
+    }
+    expect(global.seen).toEqual([endpoint])
+    expect(own.seen).toEqual([endpoint])
+    expect(upstream.seen).toHaveLength(3)
+  })
+})
