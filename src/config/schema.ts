@@ -390,7 +390,8 @@ export const Config = Type.Object(
       Type.String({
         format: 'uri',
         description:
-          "HTTP(S) proxy for calls to providers, e.g. `http://127.0.0.1:7890`. A provider's own `proxy` takes its place for that provider.",
+          'HTTP(S) proxy for calls to providers, e.g. `http://127.0.0.1:7890`. ' +
+          "A provider's own `proxy` takes its place for that provider.",
         hint: 'a proxy URL, e.g. "http://127.0.0.1:7890"',
       }),
     ),
