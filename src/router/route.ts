@@ -45,7 +45,7 @@ type RoutingConfig = Pick<ActiveConfig, 'providers'> & {
  * `ANTHROPIC_MODEL`); an alias for the Claude model name; background work; long context (this
  * request, or the session so far); a request for harder thinking; the default. A rule whose
  * slot is not configured passes. Last, an image the chosen model cannot see moves the request
- * to the `image` slot, and a web search nothing can run is refused (`refuseSearchWithout`).
+ * to the `image` slot, and a web search goes only where it can run (`searchable`).
  */
 export function route(facts: RouteFacts, config: RoutingConfig, custom?: string): RouteDecision {
   const router = config.config.Router
@@ -114,24 +114,28 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
   )
   // A custom router's answer stands: it may know a model that searches.
   if (facts.webSearch && decision.slot !== 'webSearch' && decision.slot !== 'custom')
-    refuseSearchWithout(decision)
+    return searchable(decision)
   return decision
 }
 
 /**
  * Claude Code's WebSearch tool asks the API to search, with Anthropic's server tool. An
  * OpenAI-protocol model cannot run it: it would answer from memory, and Claude Code would hand
- * that on as search results ("You MUST include the sources above"). Refused instead, so
- * Claude Code reports the search as failed and says how to route it.
+ * that on as search results ("You MUST include the sources above"). Such candidates are left
+ * out (a fallback too); with none left the search is refused, so Claude Code reports it as
+ * failed and says how to route it.
  */
-function refuseSearchWithout(decision: RouteDecision): void {
-  const [first] = decision.candidates
-  if (first.provider.protocol !== 'openai') return
+function searchable(decision: RouteDecision): RouteDecision {
+  const [first, ...rest] = decision.candidates.filter(
+    (candidate) => candidate.provider.protocol !== 'openai',
+  )
+  if (first !== undefined) return { ...decision, candidates: [first, ...rest] }
+  const [wanted] = decision.candidates
   throw new RouterError('route_not_found', {
     status: 400,
     errorType: 'invalid_request_error',
     message:
-      `Web search is not available: ccr would send it to "${first.reference}", which cannot ` +
+      `Web search is not available: ccr would send it to "${wanted.reference}", which cannot ` +
       "run Anthropic's web_search tool and would answer from memory instead",
     hint: 'set Router.webSearch in config.json to a model that searches the web (an OpenRouter ":online" model, Perplexity\'s sonar, …), or to an Anthropic provider',
   })

@@ -351,6 +351,23 @@ describe('explanation', () => {
     const passed = await ask(toAnthropic.url, search)
     expect(passed.status).toBe(200)
     expect(JSON.parse(anthropic.seen[0]?.body ?? '{}').tools).toEqual(search.tools)
+
+    // An OpenAI-protocol fallback is left out of a search, not only the first choice.
+    using down = fakeUpstream(() => Response.json({}, { status: 503 }))
+    await using withFallback = testRouter({
+      Providers: [
+        { name: 'ant', api_base_url: `${down.url}/v1/messages`, models: ['a'] },
+        ...providers.slice(1),
+      ],
+      Router: { default: ['ant,a', 'oai,o'] },
+    })
+    const before = openai.seen.length
+    expect((await ask(withFallback.url, search)).status).toBe(503)
+    expect(down.seen).toHaveLength(1)
+    expect(openai.seen).toHaveLength(before)
+    // The conversation's own turns still have their fallback.
+    expect((await ask(withFallback.url, {})).status).toBe(200)
+    expect(openai.seen).toHaveLength(before + 1)
   })
 
   test("a subagent's tag wins over the session's explicit model it inherits", async () => {
