@@ -72,7 +72,8 @@ async function callWithKeys(
   const { provider } = candidate
   const keys = options.keys?.keysFor(provider) ?? provider.apiKeys
   for (const [index, key] of keys.entries()) {
-    const position = `key ${provider.apiKeys.indexOf(key) + 1}`
+    // Named only among several keys: the usual request makes no string for it.
+    const position = keys.length > 1 ? `key ${provider.apiKeys.indexOf(key) + 1}` : ''
     const which = keys.length > 1 ? ` (${position})` : ''
     try {
       const answer = await adapters[provider.protocol]({
