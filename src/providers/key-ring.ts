@@ -1,6 +1,6 @@
 import type { ProviderSettings } from '../config/providers.ts'
 import { RouterError } from '../lib/errors.ts'
-import { restFor } from './resting.ts'
+import { createRests, restFor } from './resting.ts'
 
 /**
  * A provider's keys when it has several (`api_key: [...]`): each request starts at the next
@@ -20,7 +20,7 @@ const rejectedRestMs = 10 * 60_000
 
 export function createKeyRing(): KeyRing {
   const turns = new Map<string, number>()
-  const restingUntil = new Map<string, number>()
+  const rests = createRests()
   const id = (provider: ProviderSettings, key: string) => `${provider.name}\n${key}`
   return {
     keysFor(provider) {
@@ -29,18 +29,17 @@ export function createKeyRing(): KeyRing {
       const turn = turns.get(provider.name) ?? 0
       turns.set(provider.name, (turn + 1) % keys.length)
       const rotated = [...keys.slice(turn), ...keys.slice(0, turn)]
-      const now = Date.now()
-      const awake = rotated.filter((key) => (restingUntil.get(id(provider, key)) ?? 0) <= now)
-      if (awake.length === 0 || awake.length === keys.length) return rotated
-      return [...awake, ...rotated.filter((key) => !awake.includes(key))]
+      return rests.restLast(rotated, (key) => id(provider, key)).order
     },
     failed(provider, key, error) {
       // A rejected key stays rejected until someone changes it: tried again seldom.
-      const ms = error.code === 'upstream_auth' ? rejectedRestMs : restFor(error)
-      restingUntil.set(id(provider, key), Date.now() + ms)
+      rests.rest(
+        id(provider, key),
+        error.code === 'upstream_auth' ? rejectedRestMs : restFor(error),
+      )
     },
     answered(provider, key) {
-      if (provider.apiKeys.length > 1) restingUntil.delete(id(provider, key))
+      if (provider.apiKeys.length > 1) rests.end(id(provider, key))
     },
   }
 }

@@ -27,30 +27,52 @@ export interface RestingCandidates {
 }
 
 export function createRestingCandidates(): RestingCandidates {
+  const rests = createRests()
+  const reference = (candidate: Candidate) => candidate.reference
+  return {
+    order: (candidates) => rests.restLast(candidates, reference),
+    failed: (candidate, error) => rests.rest(candidate.reference, restFor(error)),
+    answered: (candidate) => rests.end(candidate.reference),
+  }
+}
+
+/** Things (candidates, keys) resting until a time, by id: the mechanism both kinds share. */
+export interface Rests {
+  /** `items` with the resting ones moved after the others, unless all or none rest. */
+  restLast<T>(
+    items: readonly T[],
+    idOf: (item: T) => string,
+  ): { order: readonly T[]; resting: readonly T[] }
+  rest(id: string, ms: number): void
+  end(id: string): void
+}
+
+const none: readonly never[] = []
+
+export function createRests(): Rests {
   const until = new Map<string, number>()
-  const none: readonly Candidate[] = []
-  const isResting = (candidate: Candidate) => {
-    const end = until.get(candidate.reference)
+  const isResting = (id: string) => {
+    const end = until.get(id)
     if (end === undefined) return false
     if (end > Date.now()) return true
-    until.delete(candidate.reference)
+    until.delete(id)
     return false
   }
   return {
-    order(candidates) {
+    restLast(items, idOf) {
       // Nearly always: nobody rests, and the request path allocates nothing for it.
-      if (until.size === 0) return { order: candidates, resting: none }
-      const awake = candidates.filter((candidate) => !isResting(candidate))
-      if (awake.length === 0 || awake.length === candidates.length)
-        return { order: candidates, resting: none }
-      const resting = candidates.filter((candidate) => !awake.includes(candidate))
+      if (until.size === 0) return { order: items, resting: none }
+      const awake = items.filter((item) => !isResting(idOf(item)))
+      if (awake.length === 0 || awake.length === items.length)
+        return { order: items, resting: none }
+      const resting = items.filter((item) => !awake.includes(item))
       return { order: [...awake, ...resting], resting }
     },
-    failed(candidate, error) {
-      until.set(candidate.reference, Date.now() + restFor(error))
+    rest(id, ms) {
+      until.set(id, Date.now() + ms)
     },
-    answered(candidate) {
-      until.delete(candidate.reference)
+    end(id) {
+      until.delete(id)
     },
   }
 }
