@@ -13,6 +13,7 @@ import { tapResponse, type ResponseSummary } from './observability/usage-tap.ts'
 import type { Prices } from './pricing/prices.ts'
 import type { MessagesRequest } from './protocol/messages.ts'
 import { parseMessagesRequest } from './protocol/parse-request.ts'
+import type { Plugins } from './plugins/plugins.ts'
 import type { KeyRing } from './providers/key-ring.ts'
 import type { RestingCandidates } from './providers/resting.ts'
 import { sendWithFallback } from './providers/send-with-fallback.ts'
@@ -57,6 +58,8 @@ export interface ProxyDeps {
   resting: RestingCandidates
   /** Providers' several keys, used in turn. */
   keys: KeyRing
+  /** The plugins folder and `transformers[]`, loaded (absent: no plugins). */
+  plugins?: Pick<Plugins, 'chainFor' | 'list'>
 }
 
 /**
@@ -146,7 +149,13 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         proxy: active.proxy,
         log,
       },
-      { log, attempts: record.attempts, resting: deps.resting, keys: deps.keys },
+      {
+        log,
+        attempts: record.attempts,
+        resting: deps.resting,
+        keys: deps.keys,
+        plugins: deps.plugins,
+      },
     )
     const collector =
       caching === undefined || deps.cache === undefined

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { buildBinary } from '../bench/processes.ts'
 import packageJson from '../package.json' with { type: 'json' }
 import {
@@ -169,6 +169,75 @@ describe('the compiled binary', () => {
       } finally {
         run(['stop'], { CCR_HOME: home.home })
       }
+    }
+  })
+
+  test('loads plugins from its plugins folder and transformers[], carries the built-ins, reloads an edit', async () => {
+    using upstream = fakeUpstream((seen) => anthropicAnswer(seen.body))
+    const port = freePort()
+    using home = tempHome()
+    const write = (name: string, text: string) => {
+      mkdirSync(dirname(join(home.home, name)), { recursive: true })
+      writeFileSync(join(home.home, name), text)
+    }
+    const tagPlugin = (tag: string) =>
+      `export default {\n  name: 'tag',\n  transformRequestIn: (body: Record<string, unknown>) => ({ ...body, tag: '${tag}' }),\n}\n`
+    write('plugins/tag.ts', tagPlugin('one'))
+    write(
+      'elsewhere/suffix.js',
+      "module.exports = class { constructor(o) { this.name = 'suffix'; this.o = o }\n" +
+        '  transformRequestIn(body) { return { ...body, suffix: this.o.suffix } } }\n',
+    )
+    write(
+      'config.json',
+      JSON.stringify({
+        PORT: port,
+        transformers: [{ path: 'elsewhere/suffix.js', options: { suffix: '!' } }],
+        Providers: [
+          {
+            name: 'up',
+            api_base_url: `${upstream.url}/v1/messages`,
+            models: ['one'],
+            transformer: { use: ['tag', 'suffix', ['sampling', { temperature: 0.5 }]] },
+          },
+        ],
+        Router: { default: 'up,one' },
+      }),
+    )
+    const sent = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({
+          model: 'x',
+          max_tokens: 5,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      })
+      const message = (await response.json()) as { content: { text: string }[] }
+      return JSON.parse(message.content[0]?.text ?? '{}') as Record<string, unknown>
+    }
+    expect(run(['start', '-d'], { CCR_HOME: home.home }).exitCode).toBe(0)
+    try {
+      const health = await waitFor(
+        () => healthOf(`http://127.0.0.1:${port}`),
+        'the binary to serve',
+      )
+      const names = (health.plugins as { name: string; error?: string }[]).map(
+        (plugin) => plugin.name,
+      )
+      expect(names).toEqual(expect.arrayContaining(['tag', 'suffix', 'sampling', 'customparams']))
+      // Loaded before the first request is served.
+      expect(await sent()).toMatchObject({
+        model: 'one',
+        tag: 'one',
+        suffix: '!',
+        temperature: 0.5,
+      })
+      write('plugins/tag.ts', tagPlugin('two'))
+      await waitFor(async () => ((await sent()).tag === 'two' ? true : undefined), 'the edit')
+    } finally {
+      run(['stop'], { CCR_HOME: home.home })
     }
   })
 

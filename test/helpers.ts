@@ -19,6 +19,7 @@ import { createResponseCache } from '../src/cache/response-cache.ts'
 import { createPrices } from '../src/pricing/prices.ts'
 import { createKeyRing } from '../src/providers/key-ring.ts'
 import { createRestingCandidates } from '../src/providers/resting.ts'
+import type { Plugins } from '../src/plugins/plugins.ts'
 
 export const repoRoot = resolve(import.meta.dir, '..')
 export const mainEntry = join(repoRoot, 'src', 'main.ts')
@@ -260,6 +261,8 @@ export function testRouter(
   options: {
     level?: LogRecord['level']
     customRouter?: LoadedCustomRouter
+    /** The plugins in force (`createPlugins`); none when absent. */
+    plugins?: Plugins
     store?: string
     now?: () => number
     /** Off unless asked: a full collection or lowered threads in the test process are nobody's business. */
@@ -306,6 +309,7 @@ export function testRouter(
       prices: createPrices(),
       resting: createRestingCandidates(),
       keys: createKeyRing(),
+      ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
       log,
       redact: redactor.text,
       version: '0.0.0-test',

@@ -10,6 +10,8 @@ import { createEstimator } from '../tokens/counter.ts'
 import { createSessionMemory } from '../router/sessions.ts'
 import { createProjectConfigs } from '../router/project-config.ts'
 import { followCustomRouter } from '../router/follow-custom-router.ts'
+import { builtinPlugins } from '../plugins/builtins.ts'
+import { createPlugins } from '../plugins/plugins.ts'
 import { openLedger } from './start-ledger.ts'
 import { createPrices } from '../pricing/prices.ts'
 import { createKeyRing } from '../providers/key-ring.ts'
@@ -91,6 +93,15 @@ async function runServer(
 
   const customRouter = followCustomRouter({ home: context.paths.home, log })
   customRouter.sync(active.config)
+  const plugins = createPlugins({
+    directory: context.paths.plugins,
+    home: context.paths.home,
+    log,
+    builtins: builtinPlugins(),
+  })
+  plugins.sync(active.config)
+  // Loaded before the first request, which may name one.
+  await plugins.ready()
   const ledger = openLedger({ path: context.paths.store, config: holder, log })
   let draining = false
   let running
@@ -108,6 +119,7 @@ async function runServer(
         prices: createPrices(),
         resting: createRestingCandidates(),
         keys: createKeyRing(),
+        plugins,
         log,
         redact: redactor.text,
         version: context.version,
@@ -136,6 +148,7 @@ async function runServer(
     onReload: (next) => {
       redactor.setSecrets(next.secrets)
       customRouter.sync(next.config)
+      plugins.sync(next.config)
       ledger.writer?.flush()
       ledger.budgets.seed()
     },
@@ -148,6 +161,7 @@ async function runServer(
   draining = true
   watcher.close()
   customRouter.close()
+  plugins.close()
   log.info(`${signal}: no new requests; waiting for in-flight requests to finish`, {
     graceMs: shutdownGraceMs,
   })

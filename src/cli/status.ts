@@ -32,6 +32,9 @@ export const status: Command = async (context) => {
     `  config    ${health.config === undefined ? '?' : (health.config ?? 'embedded default (no config.json)')}`,
     `  providers ${(health.providers ?? []).map((provider) => `${provider.name} (${provider.protocol})`).join(', ') || 'none'}`,
   ]
+  // The user's plugins, not the built-ins every router carries; one that failed says why.
+  const plugins = (health.plugins ?? []).filter((plugin) => !plugin.path.startsWith('builtin:'))
+  if (plugins.length > 0) lines.push(`  plugins   ${plugins.map(describePlugin).join(', ')}`)
   context.stdout.write(`${lines.join('\n')}\n`)
   return 0
 }
@@ -40,4 +43,8 @@ function formatUptime(seconds: number): string {
   if (seconds < 60) return `${Math.round(seconds)} s`
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
   return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`
+}
+
+function describePlugin(plugin: { name: string; error?: string }): string {
+  return plugin.error === undefined ? plugin.name : `${plugin.name} (not loaded: ${plugin.error})`
 }

@@ -188,15 +188,6 @@ function unusedKeyWarnings(record: Record<string, unknown>): string[] {
       if (set && typeof innerSchema.inactive === 'string') warnings.push(innerSchema.inactive)
     }
   }
-  const providers = record.Providers
-  if (Array.isArray(providers)) {
-    providers.forEach((provider: unknown, index) => {
-      for (const name of transformerNames(provider)) {
-        if (name.toLowerCase() === 'anthropic') continue
-        warnings.push(`Providers[${index}].transformer: "${name}" is not applied by this version`)
-      }
-    })
-  }
   return warnings
 }
 

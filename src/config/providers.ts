@@ -1,4 +1,5 @@
 import type { Config, ModelEntry, ProviderConfig, ProviderProtocol } from './schema.ts'
+import { isRecord } from '../lib/is-record.ts'
 import { transformerNames } from './load.ts'
 
 /** A provider as the request path uses it: protocol decided, endpoint and auth resolved. */
@@ -17,6 +18,20 @@ export interface ProviderSettings {
   models: ModelEntry[]
   /** Its own outbound proxy ('' for none); undefined: the global one. */
   proxy: string | undefined
+  /** The plugins its `transformer` names, when it names any besides `Anthropic`. */
+  plugins: ProviderPlugins | undefined
+}
+
+/** One `transformer.use` entry naming a plugin: `"name"` or `["name", { options }]`. */
+export interface PluginUse {
+  name: string
+  options: Record<string, unknown> | undefined
+}
+
+/** A provider's plugin chains: its own, and each model's, applied after its own. */
+export interface ProviderPlugins {
+  use: PluginUse[]
+  models: Map<string, PluginUse[]>
 }
 
 /**
@@ -52,7 +67,31 @@ export function resolveProvider(provider: ProviderConfig): ProviderSettings {
     auth: provider.auth ?? (usesBearerOption(provider) ? 'bearer' : 'x-api-key'),
     models: provider.models.map((model) => (typeof model === 'string' ? { id: model } : model)),
     proxy: provider.proxy,
+    plugins: pluginUses(provider),
   }
+}
+
+/** `Anthropic` chooses the protocol; every other name is a plugin's. */
+function pluginUses(provider: ProviderConfig): ProviderPlugins | undefined {
+  const transformer = provider.transformer
+  if (transformer === undefined) return undefined
+  const uses = (chain: unknown): PluginUse[] => {
+    const entries = (chain as { use?: unknown } | undefined)?.use
+    if (!Array.isArray(entries)) return []
+    return entries.flatMap((entry: unknown) => {
+      const [name, options] = Array.isArray(entry) ? entry : [entry, undefined]
+      if (typeof name !== 'string' || name.toLowerCase() === 'anthropic') return []
+      return [{ name, options: isRecord(options) ? options : undefined }]
+    })
+  }
+  const models = new Map<string, PluginUse[]>()
+  for (const [key, chain] of Object.entries(transformer)) {
+    if (key === 'use') continue
+    const chainUses = uses(chain)
+    if (chainUses.length > 0) models.set(key, chainUses)
+  }
+  const use = uses(transformer)
+  return use.length === 0 && models.size === 0 ? undefined : { use, models }
 }
 
 /** What the config says about one model of a provider (`{ id }` when it says nothing). */

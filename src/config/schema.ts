@@ -176,9 +176,10 @@ export const ProviderConfig = Type.Object(
         {
           additionalProperties: TransformerChain,
           description:
-            'CCR transformer chain (`{ "use": [...], "<model>": { "use": [...] } }`). ' +
-            '`Anthropic` selects the Anthropic protocol (`["Anthropic", { "UseBearer": true }]` ' +
-            'selects Bearer auth); other transformers are not applied by this version.',
+            'CCR transformer chain (`{ "use": [...], "<model>": { "use": [...] } }`): plugins by ' +
+            'name, `["name", { options }]` for options; a model\'s chain runs after the ' +
+            'provider\'s. `Anthropic` selects the Anthropic protocol (`["Anthropic", { "UseBearer": ' +
+            'true }]` selects Bearer auth). A name no plugin has is reported when the config loads.',
         },
       ),
     ),
@@ -461,10 +462,22 @@ export const Config = Type.Object(
     Cache: CacheConfig,
     Budgets: Type.Optional(BudgetsConfig),
     transformers: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String() }, { additionalProperties: true }), {
-        description: 'CCR custom transformer modules (`[{ "path": "...", "options": {...} }]`).',
-        inactive: 'transformers is accepted but not loaded: ccr plugins replace CCR transformers',
-      }),
+      Type.Array(
+        Type.Object(
+          {
+            path: Type.String({ minLength: 1 }),
+            options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+          },
+          { additionalProperties: true },
+        ),
+        {
+          description:
+            "Plugin modules outside the plugins folder, or a folder plugin's options (CCR custom " +
+            'transformers: `[{ "path": "...", "options": {...} }]`); a relative path is taken from ' +
+            'the ccr home. Providers apply plugins by name in `transformer.use` (see Plugins).',
+          hint: 'a list of { "path": "/abs/plugin.js", "options": { ... } }',
+        },
+      ),
     ),
     StatusLine: Type.Optional(
       Type.Object(

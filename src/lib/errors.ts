@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'upstream_auth'
   | 'shutting_down'
   | 'budget_exceeded'
+  | 'plugin_failed'
   | 'client_closed'
   | 'internal'
 

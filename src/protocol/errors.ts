@@ -51,5 +51,12 @@ export function toErrorResponse(error: unknown, redact: (text: string) => string
   }
   const headers = new Headers({ 'content-type': 'application/json' })
   if (routerError?.retryAfter !== undefined) headers.set('retry-after', routerError.retryAfter)
+  // Anthropic's SDKs, Claude Code's among them, retry 408, 409, 429 and 5xx unless told not to:
+  // a spent budget or a broken plugin answers the same on every retry.
+  if (routerError?.retryable === false && sdkRetries(status)) headers.set('x-should-retry', 'false')
   return new Response(JSON.stringify(body), { status, headers })
+}
+
+function sdkRetries(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500
 }

@@ -1,5 +1,11 @@
 import { RouterError, messageOf } from '../lib/errors.ts'
 import type { ProviderCall } from './types.ts'
+import {
+  transformRequest,
+  transformResponse,
+  type ChainCall,
+  type WireRequest,
+} from '../plugins/run-plugins.ts'
 
 export interface UpstreamRequest {
   url: string
@@ -50,8 +56,32 @@ const silent = Symbol('silent')
  * concurrency 1 by ~0.3 ms). So a fetch the timer gave up on is not aborted: if its answer still
  * comes, its body is cancelled at once; if not, Bun's idle timer ends it moments later, since it
  * has been silent as long.
+ *
+ * A provider's plugins run around the post: the body through each `transformRequestIn`, a
+ * successful answer through each `transformResponseOut` (`run-plugins.ts`).
  */
 export async function postUpstream(
+  call: Pick<ProviderCall, 'provider' | 'model' | 'request' | 'signal' | 'timeoutMs' | 'proxy'> &
+    Partial<Pick<ProviderCall, 'plugins'>>,
+  upstream: UpstreamRequest,
+): Promise<Response> {
+  const plugins = call.plugins
+  if (plugins === undefined) return post(call, upstream)
+  const chainCall: ChainCall = {
+    provider: call.provider,
+    model: call.model,
+    stream: call.request.stream === true,
+    timeoutMs: call.timeoutMs,
+  }
+  const response = await post(call, await transformRequest(plugins, ownBody(upstream), chainCall))
+  if (!response.ok) return response
+  return transformResponse(plugins, response, chainCall).catch((error: unknown) => {
+    response.body?.cancel().catch(noop)
+    throw error
+  })
+}
+
+async function post(
   call: Pick<ProviderCall, 'provider' | 'signal' | 'timeoutMs' | 'proxy'>,
   request: UpstreamRequest,
 ): Promise<Response> {
@@ -95,6 +125,16 @@ export async function postUpstream(
 }
 
 const noop = () => {}
+
+/** The request with a body of its own: plugins run between its making and `fetch`. */
+function ownBody(request: UpstreamRequest): WireRequest {
+  const body = request.body
+  return {
+    url: request.url,
+    headers: request.headers,
+    body: typeof body === 'function' ? body((length) => new Uint8Array(length)) : body,
+  }
+}
 
 function networkReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code

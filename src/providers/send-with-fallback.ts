@@ -5,8 +5,9 @@ import { adapters } from './registry.ts'
 import { isKeyFailure, type KeyRing } from './key-ring.ts'
 import type { RestingCandidates } from './resting.ts'
 import type { ProviderAnswer, ProviderCall } from './types.ts'
+import type { Plugins } from '../plugins/plugins.ts'
 
-export type CallBase = Omit<ProviderCall, 'provider' | 'model'>
+export type CallBase = Omit<ProviderCall, 'provider' | 'model' | 'plugins'>
 
 /**
  * Tries the candidates in order, each with the request converted for its protocol. A failure
@@ -27,6 +28,8 @@ export async function sendWithFallback(
     resting?: RestingCandidates
     /** Providers' several keys, used in turn (`createKeyRing`). */
     keys?: KeyRing
+    /** The plugins providers name (`createPlugins`). */
+    plugins?: Pick<Plugins, 'chainFor'> | undefined
   },
 ): Promise<ProviderAnswer & { served: Candidate }> {
   const { log, attempts, resting } = options
@@ -67,9 +70,15 @@ export async function sendWithFallback(
 async function callWithKeys(
   candidate: Candidate,
   base: CallBase,
-  options: { log: Logger; attempts: string[]; keys?: KeyRing },
+  options: {
+    log: Logger
+    attempts: string[]
+    keys?: KeyRing
+    plugins?: Pick<Plugins, 'chainFor'> | undefined
+  },
 ): Promise<ProviderAnswer> {
   const { provider } = candidate
+  const plugins = options.plugins?.chainFor(provider, candidate.model)
   const keys = options.keys?.keysFor(provider) ?? provider.apiKeys
   for (const [index, key] of keys.entries()) {
     // Named only among several keys: the usual request makes no string for it.
@@ -81,6 +90,7 @@ async function callWithKeys(
         provider: keys.length > 1 ? { ...provider, apiKey: key } : provider,
         model: candidate.model,
         proxy: provider.proxy === undefined ? base.proxy : provider.proxy || undefined,
+        plugins,
       })
       options.keys?.answered(provider, key)
       options.attempts.push(`${candidate.reference} ${answer.response.status}${which}`)

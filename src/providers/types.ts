@@ -4,6 +4,7 @@ import type { BodyObservation } from '../observability/body-observation.ts'
 import type { Logger } from '../observability/log.ts'
 import type { EventObserver } from '../observability/sse-observer.ts'
 import type { EndingRelay } from '../observability/stream-ending.ts'
+import type { PluginChain } from '../plugins/run-plugins.ts'
 
 /** Everything an adapter needs to serve one request from one provider. */
 export interface ProviderCall {
@@ -28,6 +29,8 @@ export interface ProviderCall {
   /** Milliseconds to wait for the provider's response headers. */
   timeoutMs: number
   proxy: string | undefined
+  /** The provider's plugins for this model (`transformer.use`), run around the wire. */
+  plugins: PluginChain | undefined
   log: Logger
 }
 

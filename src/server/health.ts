@@ -28,13 +28,14 @@ export function healthRoutes(deps: ControllerDeps) {
             protocol: provider.protocol,
             models: provider.models.map((model) => model.id),
           })),
+          plugins: deps.plugins?.list() ?? [],
         }
       },
       {
         detail: {
           summary: 'Liveness and identity',
           description:
-            'Version, uptime, pid, config file and providers (names only; the last three need the APIKEY when one is set).',
+            'Version and uptime; with the APIKEY when one is set, also the pid, config file, providers (names only) and plugins (with any load error).',
         },
       },
     )

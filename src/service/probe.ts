@@ -10,6 +10,7 @@ export interface HealthReport {
   config?: string | null
   config_generation?: number
   providers?: { name: string; protocol: string; models: string[] }[]
+  plugins?: { name: string; path: string; version?: string; error?: string }[]
 }
 
 export type ProbeResult =

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -273,6 +273,13 @@ describe('start -d, status, stop, restart', () => {
     const ccrHome = home(providerConfig(port, 'http://127.0.0.1:9'))
     const env = { CCR_HOME: ccrHome.home }
 
+    mkdirSync(join(ccrHome.home, 'plugins'))
+    writeFileSync(
+      join(ccrHome.home, 'plugins', 'good.js'),
+      "module.exports = { name: 'good', transformRequestIn: (body) => body }\n",
+    )
+    writeFileSync(join(ccrHome.home, 'plugins', 'bad.mjs'), 'export default {\n')
+
     const notRunning = await runCli(['status'], env)
     expect(notRunning.exitCode).toBe(1)
     expect(notRunning.stdout).toContain(
@@ -292,6 +299,8 @@ describe('start -d, status, stop, restart', () => {
     expect(status.stdout).toContain(`is running at http://127.0.0.1:${port}`)
     expect(status.stdout).toContain(`config    ${ccrHome.configFile}`)
     expect(status.stdout).toContain('providers up (anthropic)')
+    // The user's plugins, not the built-ins; a broken one with its reason.
+    expect(status.stdout).toContain('plugins   good, bad (not loaded: ')
     const json = JSON.parse((await runCli(['status', '--json'], env)).stdout)
     expect(json).toMatchObject({ state: 'ccr', health: { service: 'ccr', config_generation: 1 } })
     const firstPid = json.health.pid

@@ -98,11 +98,7 @@ describe('parseConfig', () => {
       'plugins (CCR v2 token-speed plugin) is accepted but not used by this version',
       'REWRITE_SYSTEM_PROMPT is accepted but not used by this version',
       'forceUseImageAgent is accepted but not used by this version',
-      'transformers is accepted but not loaded: ccr plugins replace CCR transformers',
       'StatusLine is accepted but not used by this version',
-      'Providers[0].transformer: "deepseek" is not applied by this version',
-      'Providers[0].transformer: "tooluse" is not applied by this version',
-      'Providers[1].transformer: "openrouter" is not applied by this version',
     ])
   })
 

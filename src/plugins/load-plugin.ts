@@ -1,0 +1,106 @@
+import { readFile } from 'node:fs/promises'
+import { basename, dirname, extname, sep } from 'node:path'
+import { isRecord } from '../lib/is-record.ts'
+import type { Transformer } from './types.ts'
+
+/** A plugin module as imported: its name, and how to make a transformer with given options. */
+export interface PluginModule {
+  name: string
+  /** The file, or `builtin:<name>` for the ones the binary carries. */
+  path: string
+  /** The content hash of the version in use. */
+  version: string
+  /** The transformer made with the module's own options (`transformers[].options`). */
+  shared: Transformer
+  /**
+   * One made with a `use` entry's options over the module's: a new instance for a class, the
+   * object itself otherwise.
+   */
+  create(options: Record<string, unknown>): Transformer
+  /** Members CCR knew that ccr does not call (`auth`, `endPoint`, …), for a warning. */
+  ignored: string[]
+}
+
+/** Files the plugins folder is read for. */
+export const pluginExtensions = new Set(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'])
+
+/** CCR members that made a transformer a client-facing endpoint or a bypass: not called here. */
+const ignoredMembers = ['endPoint', 'transformRequestOut', 'transformResponseIn', 'auth']
+
+export async function readVersion(path: string): Promise<string> {
+  const bytes = await readFile(path)
+  return new Bun.CryptoHasher('sha256').update(bytes).digest('hex').slice(0, 16)
+}
+
+/**
+ * Imports the file afresh: its entry in the module registry, and those of the files beside and
+ * below it (its own helpers, but not packages), are forgotten first, so an edited plugin and the
+ * helpers it imports are evaluated again. The previous instances stay in memory for requests
+ * already using them.
+ */
+export async function importPlugin(
+  path: string,
+  options: Record<string, unknown>,
+): Promise<PluginModule> {
+  const version = await readVersion(path)
+  const folder = dirname(path) + sep
+  for (const key of Object.keys(require.cache)) {
+    if (key.startsWith(folder) && !key.includes(`${sep}node_modules${sep}`)) {
+      delete require.cache[key]
+    }
+  }
+  return pluginFrom(await import(path), { path, version, options })
+}
+
+/**
+ * The export is `default` (CommonJS `module.exports` included), else the module itself: a class
+ * is made with `new` and its options, once to learn its name and again per distinct options; an
+ * object is used as it is. Its name is the instance's `name`, else the class's static
+ * `TransformerName` (CCR's two ways), else the file's name.
+ */
+export function pluginFrom(
+  namespace: unknown,
+  source: { path: string; version: string; options: Record<string, unknown> },
+): PluginModule {
+  const exported = isRecord(namespace) && 'default' in namespace ? namespace.default : namespace
+  let create: (options: Record<string, unknown>) => unknown
+  if (typeof exported === 'function') {
+    const made = exported as new (options: Record<string, unknown>) => unknown
+    create = (options) => new made(options)
+  } else if (isRecord(exported)) {
+    create = () => exported
+  } else {
+    throw new Error(
+      'exports neither a class nor an object (use `export default` or module.exports)',
+    )
+  }
+  const first = create(source.options)
+  if (!isRecord(first)) throw new Error('its constructor made no object')
+  const hooks = ['transformRequestIn', 'transformResponseOut'].filter(
+    (hook) => typeof first[hook] === 'function',
+  )
+  if (hooks.length === 0) {
+    throw new Error('has neither transformRequestIn nor transformResponseOut')
+  }
+  const staticName = (exported as { TransformerName?: unknown }).TransformerName
+  const name =
+    typeof first.name === 'string' && first.name !== ''
+      ? first.name
+      : typeof staticName === 'string' && staticName !== ''
+        ? staticName
+        : basename(source.path, extname(source.path))
+  // Checked to be an object with a hook; the registry calls it by `name`.
+  const shared = first as unknown as Transformer
+  return {
+    name,
+    path: source.path,
+    version: source.version,
+    shared,
+    create(options) {
+      const made = create({ ...source.options, ...options })
+      if (!isRecord(made)) throw new Error('its constructor made no object')
+      return made as unknown as Transformer
+    },
+    ignored: ignoredMembers.filter((member) => first[member] !== undefined),
+  }
+}
