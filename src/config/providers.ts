@@ -36,8 +36,8 @@ export interface ProviderPlugins {
 
 /**
  * The protocol is the `protocol` key when given; else CCR's `Anthropic` transformer; else the
- * URL's shape (`…/messages`, `…/anthropic…`); else OpenAI Chat Completions, which most
- * providers speak.
+ * URL's shape (`…/messages`, `…/anthropic…`; `…/responses`); else OpenAI Chat Completions,
+ * which most providers speak.
  */
 export function inferProtocol(provider: ProviderConfig): ProviderProtocol {
   if (provider.protocol !== undefined) return provider.protocol
@@ -45,6 +45,7 @@ export function inferProtocol(provider: ProviderConfig): ProviderProtocol {
     return 'anthropic'
   const path = new URL(provider.api_base_url).pathname.replace(/\/+$/, '')
   if (path.endsWith('/messages') || /\/anthropic(\/|$)/.test(path)) return 'anthropic'
+  if (path.endsWith('/responses')) return 'responses'
   return 'openai'
 }
 

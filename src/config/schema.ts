@@ -40,13 +40,18 @@ const TransformerChain = Type.Object(
 )
 
 /** Wire protocols a provider can speak. */
-export const ProviderProtocol = Type.Union([Type.Literal('anthropic'), Type.Literal('openai')], {
-  description:
-    'The API the provider speaks. When absent it is inferred: a CCR `transformer.use` of ' +
-    '`Anthropic`, or a URL ending in `/messages` or containing `/anthropic`, means `anthropic`; ' +
-    'anything else is `openai` (Chat Completions).',
-  hint: 'one of anthropic, openai',
-})
+export const ProviderProtocol = Type.Union(
+  [Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('responses')],
+  {
+    description:
+      'The API the provider speaks: `anthropic` (Messages), `openai` (Chat Completions) or ' +
+      "`responses` (OpenAI's Responses API, the only one its codex models speak). When absent it " +
+      'is inferred: a CCR `transformer.use` of `Anthropic`, or a URL ending in `/messages` or ' +
+      'containing `/anthropic`, means `anthropic`; a URL ending in `/responses` means ' +
+      '`responses`; anything else is `openai`.',
+    hint: 'one of anthropic, openai, responses',
+  },
+)
 export type ProviderProtocol = Static<typeof ProviderProtocol>
 
 /** How a model is asked to reason, when Claude Code asks for thinking. */

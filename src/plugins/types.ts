@@ -47,7 +47,8 @@ export interface PluginContext {
   provider: string
   /** The provider's model id. */
   model: string
-  protocol: 'anthropic' | 'openai'
+  /** The provider's API: `anthropic`, `openai` (Chat Completions) or `responses`. */
+  protocol: 'anthropic' | 'openai' | 'responses'
   stream: boolean
   /** The `transformer.use` entry's options, or the module's `transformers[].options`. */
   options: Record<string, unknown>

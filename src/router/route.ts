@@ -119,15 +119,15 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
 }
 
 /**
- * Claude Code's WebSearch tool asks the API to search, with Anthropic's server tool. An
- * OpenAI-protocol model cannot run it: it would answer from memory, and Claude Code would hand
+ * Claude Code's WebSearch tool asks the API to search, with Anthropic's server tool. A model
+ * reached through an OpenAI API (Chat Completions or Responses) cannot run it: it would answer from memory, and Claude Code would hand
  * that on as search results ("You MUST include the sources above"). Such candidates are left
  * out (a fallback too); with none left the search is refused, so Claude Code reports it as
  * failed and says how to route it.
  */
 function searchable(decision: RouteDecision): RouteDecision {
   const [first, ...rest] = decision.candidates.filter(
-    (candidate) => candidate.provider.protocol !== 'openai',
+    (candidate) => candidate.provider.protocol === 'anthropic',
   )
   if (first !== undefined) return { ...decision, candidates: [first, ...rest] }
   const [wanted] = decision.candidates

@@ -2,6 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseConfig } from '../../src/config/load.ts'
+import { resolveProvider } from '../../src/config/providers.ts'
+import type { ProviderConfig } from '../../src/config/schema.ts'
 import { fakeUpstream, inTerminal, mainEntry, runCli, tempHome } from '../helpers.ts'
 
 function backupsIn(home: string): string[] {
@@ -97,6 +99,26 @@ describe('ccr init --provider (unattended)', () => {
     expect(JSON.parse(readFileSync(home.configFile, 'utf8')).Providers[0].api_key).toBe('sk-wrong')
   })
 
+  test('a Responses API endpoint: models listed from /v1/models, the protocol read from the URL', async () => {
+    using upstream = fakeUpstream(() =>
+      Response.json({ object: 'list', data: [{ id: 'gpt-5-codex' }, { id: 'gpt-4.1' }] }),
+    )
+    using home = tempHome()
+    const url = `${upstream.url}/v1/responses`
+    const result = await runCli(
+      ['init', '--provider', 'custom-openai', '--name', 'codex', '--url', url, '--api-key', 'sk-x'],
+      { CCR_HOME: home.home },
+    )
+    expect(result.exitCode).toBe(0)
+    expect(upstream.seen.map((request) => request.path)).toEqual(['/v1/models'])
+    const written = JSON.parse(readFileSync(home.configFile, 'utf8'))
+    expect(written.Providers).toEqual([
+      { name: 'codex', api_base_url: url, api_key: 'sk-x', models: ['gpt-4.1'] },
+    ])
+    const loaded = parseConfig(JSON.stringify(written), { file: 'x', env: {} })
+    expect(resolveProvider(loaded.config.Providers[0] as ProviderConfig).protocol).toBe('responses')
+  })
+
   test('a missing answer names the flag; outside a terminal without flags it says how to run', async () => {
     using home = tempHome()
     const missing = await runCli(['init', '--provider', 'openai'], { CCR_HOME: home.home })
@@ -124,8 +146,8 @@ describe('ccr init (the wizard in a terminal)', () => {
     const down = '\x1b[B'
 
     await waitForText('Which provider should Claude Code use?')
-    // Down to "Another OpenAI-compatible API" (the tenth entry).
-    press(`${down.repeat(9)}\r`)
+    // Down to "Another OpenAI-compatible API" (the eleventh entry).
+    press(`${down.repeat(10)}\r`)
     await waitForText('Name for this provider')
     press('local\r')
     await waitForText('Endpoint URL')

@@ -8,7 +8,7 @@ export type ModelListing =
 
 /**
  * Asks a provider which models it serves, which also checks the key: OpenAI-style
- * `GET …/models` with Bearer, Anthropic-style `GET …/v1/models` with `x-api-key`.
+ * `GET …/models` with Bearer (Chat Completions and Responses alike), Anthropic-style `GET …/v1/models` with `x-api-key`.
  *
  * @see https://platform.openai.com/docs/api-reference/models/list
  * @see https://docs.anthropic.com/en/api/models-list
@@ -29,6 +29,7 @@ export async function listModels(options: {
   const url = endpoint
     .replace(/\/chat\/completions\/?$/, '/models')
     .replace(/\/messages\/?$/, '/models')
+    .replace(/\/responses\/?$/, '/models')
   const headers: Record<string, string> =
     options.protocol === 'anthropic'
       ? { 'x-api-key': options.apiKey, 'anthropic-version': '2023-06-01' }

@@ -41,6 +41,14 @@ export const presets: ProviderPreset[] = [
     models: ['gpt-5', 'gpt-5-mini', 'gpt-4.1'],
   },
   {
+    id: 'openai-responses',
+    label: 'OpenAI, Responses API (the codex models)',
+    protocol: 'responses',
+    url: 'https://api.openai.com/v1/responses',
+    keyVariable: 'OPENAI_API_KEY',
+    models: ['gpt-5-codex', 'gpt-5.1-codex', 'gpt-5.1-codex-mini'],
+  },
+  {
     id: 'anthropic',
     label: 'Anthropic',
     protocol: 'anthropic',

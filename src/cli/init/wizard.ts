@@ -64,7 +64,7 @@ export async function runWizard(context: WizardContext): Promise<Record<string, 
       message:
         preset.protocol === 'anthropic'
           ? 'Endpoint URL (…/v1/messages, or the API base)'
-          : 'Endpoint URL (…/chat/completions)',
+          : 'Endpoint URL (…/chat/completions, or …/responses for a Responses API)',
       placeholder:
         preset.protocol === 'anthropic'
           ? 'https://example.com/anthropic'

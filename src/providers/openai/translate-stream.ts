@@ -2,7 +2,8 @@ import type { StreamEvent } from '../../protocol/events.ts'
 import { messageOf } from '../../lib/errors.ts'
 import type { EndingRelay } from '../../observability/stream-ending.ts'
 import { encodeEvent, eventText } from '../../protocol/sse.ts'
-import { createItemParser, describe, readFailure } from '../sse-json.ts'
+import type { Static, TSchema } from '@sinclair/typebox'
+import { createItemParser, describe, readFailure, type SseItem } from '../sse-json.ts'
 import { ChatChunk } from './api.ts'
 import { createConversion, type StreamOptions } from './convert-stream.ts'
 
@@ -29,6 +30,20 @@ export function translateStream(
   body: ReadableStream<Uint8Array>,
   options: TranslateOptions,
 ): ReadableStream<Uint8Array> {
+  return translateEvents(body, ChatChunk, (push) => push, options)
+}
+
+/**
+ * `translateStream` for a provider whose events say what Chat chunks say in other words (the
+ * Responses API): each event of `schema` goes through `toChunks`, which hands on the chunks
+ * and the end it means.
+ */
+export function translateEvents<T extends TSchema>(
+  body: ReadableStream<Uint8Array>,
+  schema: T,
+  toChunks: (push: (item: SseItem<ChatChunk>) => void) => (item: SseItem<Static<T>>) => void,
+  options: TranslateOptions,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   const encoder = new TextEncoder()
@@ -44,9 +59,12 @@ export function translateStream(
     options.onEvent?.(event)
     pending += eventText(event)
   })
-  const items = createItemParser(ChatChunk, (item) => {
-    if (!ended && conversion.accept(item) === 'ended') ended = true
-  })
+  const items = createItemParser(
+    schema,
+    toChunks((item) => {
+      if (!ended && conversion.accept(item) === 'ended') ended = true
+    }),
+  )
 
   let timer: ReturnType<typeof setInterval> | undefined
   const stopTimer = () => {
