@@ -32,6 +32,8 @@ export interface ChatToolCall {
   id: string
   type: 'function'
   function: { name: string; arguments: string }
+  /** Gemini's thought signature, sent back as it came (`thought-signatures.ts`). */
+  extra_content?: { google: { thought_signature: string } }
 }
 
 export type ChatMessage =

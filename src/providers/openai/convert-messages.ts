@@ -6,6 +6,7 @@ import {
   type WireBlock,
 } from '../../protocol/messages.ts'
 import { isRemembered } from '../../protocol/parse-request.ts'
+import { rememberedSignature, skipSignature } from './thought-signatures.ts'
 import type { ChatMessage, ChatToolCall } from './api.ts'
 import {
   convertDocument,
@@ -35,6 +36,8 @@ export interface ConvertMessagesOptions extends ContentContext {
   request: Pick<MessagesRequest, 'system' | 'messages'>
   /** DeepSeek asks for its reasoning back during tool loops: thinking goes to `reasoning_content`. */
   sendsReasoningBack: boolean
+  /** Gemini checks each step's thought signature on its first tool call (`thought-signatures.ts`). */
+  signsToolCalls: boolean
 }
 
 /** A tool_result that answers a call, found ahead of the message that carries it. */
@@ -285,7 +288,13 @@ function assistantTurn(
     {
       role: 'assistant',
       content: content === '' ? null : content,
-      ...(calls.length > 0 ? { tool_calls: calls.map(({ field: _field, ...call }) => call) } : {}),
+      ...(calls.length > 0
+        ? {
+            tool_calls: calls.map(({ field: _field, ...call }, position) =>
+              options.signsToolCalls ? signed(call, position === 0) : call,
+            ),
+          }
+        : {}),
       ...(reasoning.length > 0 ? { reasoning_content: reasoning.join('\n\n') } : {}),
     },
   ]
@@ -334,4 +343,11 @@ function dropMisplaced(
     ? 'Anthropic server tool blocks have no OpenAI equivalent'
     : `a ${type} block cannot be part of ${role === 'user' ? 'a user' : 'an assistant'} message`
   options.report.add('dropped', field, details)
+}
+
+/** A call with its remembered signature; the step's first call with Google's stand-in if none. */
+function signed(call: ChatToolCall, first: boolean): ChatToolCall {
+  const signature = rememberedSignature(call.id) ?? (first ? skipSignature : undefined)
+  if (signature === undefined) return call
+  return { ...call, extra_content: { google: { thought_signature: signature } } }
 }

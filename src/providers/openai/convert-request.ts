@@ -10,6 +10,7 @@ import { convertMessages, rememberedMessageJson } from './convert-messages.ts'
 import { convertToolList, loadedToolNames, toolFields } from './convert-tools.ts'
 import { rememberedTools } from './tools-memo.ts'
 import { convertThinking, inferReasoning, isOpenAIReasoningModel } from './reasoning.ts'
+import { checksSignatures } from './thought-signatures.ts'
 
 export { inferReasoning } from './reasoning.ts'
 
@@ -76,11 +77,13 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
   const { request, model, provider, modelEntry } = options
   const report = createWarningCollector()
   const reasoningModel = isOpenAIReasoningModel(provider, model)
+  const hostname = urlParts(provider.endpoint)?.hostname
   const messages = convertMessages({
     request,
     modelEntry,
     report,
-    sendsReasoningBack: urlParts(provider.endpoint)?.hostname.includes('deepseek') === true,
+    sendsReasoningBack: hostname?.includes('deepseek') === true,
+    signsToolCalls: checksSignatures(hostname),
   })
   const requestTools = request.tools ?? []
   const loadedTools = loadedToolNames(request.messages)

@@ -6,6 +6,7 @@ import { completeJson } from './complete-json.ts'
 import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
+import { rememberSignature, signatureOf } from './thought-signatures.ts'
 import { parseJson, toolInputObject } from './tool-input.ts'
 
 export interface ResponseOptions {
@@ -105,7 +106,10 @@ function toToolUse(
   const name = present(call.function.name)
   if (name === undefined) return undefined
   const input = parseArguments(call.function.arguments ?? '', warn)
-  return { type: 'tool_use', id: present(call.id) ?? makeId(), name, input }
+  const id = present(call.id) ?? makeId()
+  const signature = signatureOf(call)
+  if (signature !== undefined) rememberSignature(id, signature)
+  return { type: 'tool_use', id, name, input }
 }
 
 /** Tool arguments → the input object; Anthropic requires an object. */

@@ -5,6 +5,7 @@ import { createBlockWriter } from './block-writer.ts'
 import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason, type MappedStop } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
+import { rememberSignature, signatureOf } from './thought-signatures.ts'
 import { createToolCallTracker } from './tool-call-tracker.ts'
 
 export interface StreamOptions {
@@ -145,6 +146,9 @@ export function createConversion(
       writer.text(text)
     }
     for (const fragment of delta.tool_calls ?? []) {
+      const signature = signatureOf(fragment)
+      if (signature !== undefined && typeof fragment.id === 'string')
+        rememberSignature(fragment.id, signature)
       const failure = tools.push(fragment)
       if (failure !== undefined) return fail('api_error', failure)
     }

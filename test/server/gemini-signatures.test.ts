@@ -1,0 +1,179 @@
+import { describe, expect, test } from 'bun:test'
+import Anthropic from '@anthropic-ai/sdk'
+import { testRouter } from '../helpers.ts'
+
+/**
+ * Google's OpenAI-compatible endpoint, reached through the fake below acting as the proxy. Over
+ * `http://`, since a proxy sees only a tunnel of an `https://` one; the host is what ccr reads.
+ */
+const geminiEndpoint = 'http://generativelanguage.googleapis.com/v1beta/openai/chat/completions'
+
+interface SentBody {
+  stream?: boolean
+  messages: {
+    role: string
+    tool_calls?: { id: string; extra_content?: { google: { thought_signature: string } } }[]
+  }[]
+}
+
+/**
+ * Gemini as ccr reaches it through `PROXY_URL`: Bun's fetch sends the proxy the whole URL, so
+ * this server answers for Google's host and port 0 stands in for the internet. Each answer is
+ * a function call signed as Gemini 3 signs them (`extra_content.google.thought_signature` on
+ * the step's first call), streamed or whole as asked.
+ */
+function fakeGemini(calls: { id: string; signature: string }[]) {
+  const seen: { url: string; body: SentBody }[] = []
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(request) {
+      const body = (await request.json()) as SentBody
+      seen.push({ url: request.url, body })
+      const call = calls[seen.length - 1] ?? { id: 'function-call-x', signature: 'sig-x' }
+      const toolCall = {
+        extra_content: { google: { thought_signature: call.signature } },
+        function: { arguments: '{"command":"ls"}', name: 'Bash' },
+        id: call.id,
+        type: 'function',
+      }
+      const usage = { prompt_tokens: 30, completion_tokens: 5, total_tokens: 35 }
+      if (body.stream !== true) {
+        return Response.json({
+          id: 'gemini-1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'gemini-3-pro-preview',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: null, tool_calls: [toolCall] },
+              finish_reason: 'tool_calls',
+            },
+          ],
+          usage,
+        })
+      }
+      const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        `data: ${JSON.stringify({ id: 'gemini-1', object: 'chat.completion.chunk', created: 1, model: 'gemini-3-pro-preview', choices: [{ index: 0, ...choice }], ...extra })}\n\n`
+      return new Response(
+        chunk({ delta: { role: 'assistant', tool_calls: [{ index: 0, ...toolCall }] } }) +
+          chunk({ delta: {}, finish_reason: 'tool_calls' }, { usage }) +
+          'data: [DONE]\n\n',
+        { headers: { 'content-type': 'text/event-stream' } },
+      )
+    },
+  })
+  return { url: `http://127.0.0.1:${server.port}`, seen, [Symbol.dispose]: () => server.stop(true) }
+}
+
+const bash = {
+  name: 'Bash',
+  input_schema: { type: 'object' as const, properties: { command: { type: 'string' } } },
+}
+
+describe("Gemini's thought signatures through its OpenAI-compatible endpoint", () => {
+  test('each function call goes back with the signature it came with, streamed or not', async () => {
+    using gemini = fakeGemini([
+      { id: 'function-call-1', signature: 'sig-A' },
+      { id: 'function-call-2', signature: 'sig-B' },
+      { id: 'function-call-3', signature: 'sig-C' },
+    ])
+    await using router = testRouter({
+      PROXY_URL: gemini.url,
+      Providers: [
+        {
+          name: 'gemini',
+          api_base_url: geminiEndpoint,
+          api_key: 'g-key',
+          models: ['gemini-3-pro-preview'],
+        },
+      ],
+      Router: { default: 'gemini,gemini-3-pro-preview' },
+    })
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
+    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }]
+    const ask = { model: 'claude-opus-5-5', max_tokens: 1000, tools: [bash] }
+
+    // A tool loop as Claude Code runs it: the answer, its tool result, the next request.
+    const first = await client.messages.stream({ ...ask, messages }).finalMessage()
+    messages.push(
+      { role: 'assistant', content: first.content },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 'function-call-1', content: 'a b' }],
+      },
+    )
+    const second = await client.messages.create({ ...ask, messages })
+    messages.push(
+      { role: 'assistant', content: second.content },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 'function-call-2', content: 'c' }],
+      },
+    )
+    await client.messages.create({ ...ask, messages })
+
+    expect(gemini.seen.map((request) => request.url)).toEqual(Array(3).fill(geminiEndpoint))
+    const signatures = gemini.seen.map((request) =>
+      request.body.messages.flatMap((message) =>
+        (message.tool_calls ?? []).map((call) => [
+          call.id,
+          call.extra_content?.google.thought_signature,
+        ]),
+      ),
+    )
+    expect(signatures).toEqual([
+      [],
+      [['function-call-1', 'sig-A']],
+      [
+        ['function-call-1', 'sig-A'],
+        ['function-call-2', 'sig-B'],
+      ],
+    ])
+  })
+
+  test("calls ccr has no signature for (another model's) get Google's stand-in on the step's first call", async () => {
+    using gemini = fakeGemini([])
+    await using router = testRouter({
+      PROXY_URL: gemini.url,
+      Providers: [
+        {
+          name: 'gemini',
+          api_base_url: geminiEndpoint,
+          api_key: 'g-key',
+          models: ['gemini-3-pro-preview'],
+        },
+      ],
+      Router: { default: 'gemini,gemini-3-pro-preview' },
+    })
+    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
+    await client.messages.create({
+      model: 'claude-opus-5-5',
+      max_tokens: 1000,
+      tools: [bash],
+      messages: [
+        { role: 'user', content: 'list the files twice' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', id: 'toolu_other_1', name: 'Bash', input: { command: 'ls' } },
+            { type: 'tool_use', id: 'toolu_other_2', name: 'Bash', input: { command: 'ls -a' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_other_1', content: 'a' },
+            { type: 'tool_result', tool_use_id: 'toolu_other_2', content: 'a .b' },
+          ],
+        },
+      ],
+    })
+    const calls = gemini.seen[0]?.body.messages.flatMap((message) => message.tool_calls ?? [])
+    expect(calls?.map((call) => call.extra_content)).toEqual([
+      { google: { thought_signature: 'skip_thought_signature_validator' } },
+      undefined,
+    ])
+  })
+})
