@@ -6,6 +6,7 @@ import { completeJson } from './complete-json.ts'
 import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
+import { extractToolCalls, type ToolNames } from './text-tool-calls.ts'
 import { rememberSignature, signatureOf } from './thought-signatures.ts'
 import { parseJson, toolInputObject } from './tool-input.ts'
 
@@ -20,6 +21,8 @@ export interface ResponseOptions {
   inputTokens?: number
   /** Makes the message and tool ids; random unless a test fixes them. */
   newId?: NewId
+  /** The request's tools, when it has any: calls a model writes as text are read for them. */
+  toolNames?: ToolNames | undefined
 }
 
 type ToolCall = NonNullable<ChatCompletion['choices'][number]['message']['tool_calls']>[number]
@@ -53,7 +56,12 @@ export function toAnthropicMessage(
     if (reasoning !== undefined) {
       content.push({ type: 'thinking', thinking: reasoning, signature: options.thinkingSignature })
     }
-    for (const text of [present(message.content), present(message.refusal)]) {
+    const written = present(message.content)
+    const extracted =
+      written === undefined || options.toolNames === undefined
+        ? { text: written ?? '', calls: [] }
+        : extractToolCalls(written, options.toolNames)
+    for (const text of [present(extracted.text), present(message.refusal)]) {
       if (text !== undefined) content.push({ type: 'text', text })
     }
     for (const [position, call] of (message.tool_calls ?? []).entries()) {
@@ -66,6 +74,10 @@ export function toAnthropicMessage(
       if (block === undefined)
         warnings.push({ type: 'dropped', field, details: 'the tool call has no name' })
       else content.push(block)
+    }
+    for (const call of extracted.calls) {
+      const input = JSON.parse(call.arguments) as Record<string, unknown>
+      content.push({ type: 'tool_use', id: newId('toolu'), name: call.name, input })
     }
   }
 

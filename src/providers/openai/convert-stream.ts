@@ -6,6 +6,7 @@ import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason, type MappedStop } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
 import { rememberSignature, signatureOf } from './thought-signatures.ts'
+import { createTextToolCallReader, type ToolNames } from './text-tool-calls.ts'
 import { createToolCallTracker } from './tool-call-tracker.ts'
 
 export interface StreamOptions {
@@ -19,6 +20,8 @@ export interface StreamOptions {
   thinkingSignature: string
   /** Makes the message and tool ids; random unless a test fixes them. */
   newId?: NewId
+  /** The request's tools, when it has any: calls a model writes as text are read for them. */
+  toolNames?: ToolNames | undefined
 }
 
 /**
@@ -76,6 +79,22 @@ export function createConversion(
   const newId = options.newId ?? randomId
   const writer = createBlockWriter({ emit, thinkingSignature: options.thinkingSignature })
   const tools = createToolCallTracker({ writer, newToolId: () => newId('toolu') })
+  /** Calls written as text get indexes no provider uses for its own. */
+  let textCallIndex = 1_000_000
+  const textCalls =
+    options.toolNames === undefined
+      ? undefined
+      : createTextToolCallReader(options.toolNames, {
+          text: (text) => {
+            if (!ended && closeTools()) writer.text(text)
+          },
+          call: (call) => {
+            if (ended) return
+            const fragment = { index: textCallIndex++, id: newId('toolu'), function: call }
+            const failure = tools.push(fragment)
+            if (failure !== undefined) fail('api_error', failure)
+          },
+        })
   let started = false
   let ended = false
   let chunks = 0
@@ -117,7 +136,8 @@ export function createConversion(
   }
 
   const finish = () => {
-    if (!closeTools()) return
+    textCalls?.end()
+    if (ended || !closeTools()) return
     writer.close()
     const mapped = stop ?? { stopReason: 'end_turn', stopSequence: null }
     // Some providers say `stop` after calling tools; Claude Code runs tools on `tool_use`.
@@ -140,10 +160,16 @@ export function createConversion(
       if (!closeTools()) return
       writer.thinking(reasoning)
     }
-    for (const text of [present(delta.content), present(delta.refusal)]) {
-      if (text === undefined) continue
+    const content = present(delta.content)
+    if (content !== undefined) {
+      if (textCalls !== undefined) textCalls.push(content)
+      else if (closeTools()) writer.text(content)
+      if (ended) return
+    }
+    const refusal = present(delta.refusal)
+    if (refusal !== undefined) {
       if (!closeTools()) return
-      writer.text(text)
+      writer.text(refusal)
     }
     for (const fragment of delta.tool_calls ?? []) {
       const signature = signatureOf(fragment)
@@ -174,7 +200,8 @@ export function createConversion(
       return fail('api_error', 'The provider ended the answer with finish_reason "error"')
     const { stopSequences } = options
     stop = mapFinishReason({ finishReason, matchedStop: choice.stop_reason, stopSequences })
-    if (closeTools()) writer.close()
+    textCalls?.end()
+    if (!ended && closeTools()) writer.close()
   }
 
   const accept = (item: SseItem<ChatChunk>) => {

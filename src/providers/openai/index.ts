@@ -13,6 +13,7 @@ import { ChatCompletion } from './api.ts'
 import { convertRequest, serializeChatRequest } from './convert-request.ts'
 import { messageToEvents } from '../../protocol/message-events.ts'
 import { toAnthropicMessage } from './convert-response.ts'
+import { toolNamesOf } from './text-tool-calls.ts'
 import { translateStream } from './translate-stream.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 
@@ -60,6 +61,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     inputTokens: call.inputTokens,
     stopSequences: request.stop_sequences ?? [],
     thinkingSignature: thinkingSignature(provider.name),
+    toolNames: toolNamesOf(request.tools),
   }
   const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream')
   const events = createEventObserver(now)
