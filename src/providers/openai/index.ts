@@ -10,7 +10,13 @@ import type { ProviderAdapter } from '../types.ts'
 import { upstreamError } from '../upstream-error.ts'
 import { logWarnings } from '../warnings.ts'
 import { ChatCompletion } from './api.ts'
-import { convertRequest, serializeChatRequest } from './convert-request.ts'
+import { convertRequest, serializeChatRequest, type ConvertedRequest } from './convert-request.ts'
+import {
+  foldsSystem,
+  foldSystemMessages,
+  refusedSystemPlacement,
+  rememberFolding,
+} from './fold-system.ts'
 import { messageToEvents } from '../../protocol/message-events.ts'
 import { toAnthropicMessage } from './convert-response.ts'
 import { toolNamesOf } from './text-tool-calls.ts'
@@ -49,11 +55,26 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     accept: request.stream === true ? 'text/event-stream' : 'application/json',
   }
   if (provider.apiKey !== '') headers.authorization = `Bearer ${provider.apiKey}`
-  const response = await postUpstream(call, {
-    url: provider.endpoint,
-    headers,
-    body: (buffer) => serializeChatRequest(converted, buffer),
-  })
+  const send = (body: ConvertedRequest) =>
+    postUpstream(call, {
+      url: provider.endpoint,
+      headers,
+      body: (buffer) => serializeChatRequest(body, buffer),
+    })
+  const folded = foldsSystem(provider.endpoint, model) ? withSystemFolded(converted) : undefined
+  let response = await send(folded ?? converted)
+  if (!response.ok && response.status === 400 && folded === undefined) {
+    // A strict chat template refusing system messages after the first: folded, and again.
+    const refused = await upstreamError(provider.name, response)
+    const retry = withSystemFolded(converted)
+    if (retry === undefined || !refusedSystemPlacement(refused.message)) throw refused
+    call.log.warn(
+      `${provider.name},${model} takes system messages only first: ccr folds the others into user messages from now on`,
+      { provider: provider.name, model, refused: refused.message },
+    )
+    rememberFolding(provider.endpoint, model)
+    response = await send(retry)
+  }
   if (!response.ok) throw await upstreamError(provider.name, response)
 
   const options = {
@@ -102,6 +123,13 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
     response: new Response(new Blob(replayed.map(encodeEvent)), { headers: sseHeaders }),
     events,
   }
+}
+
+function withSystemFolded(converted: ConvertedRequest): ConvertedRequest | undefined {
+  const messages = foldSystemMessages(converted.body.messages)
+  return messages === undefined
+    ? undefined
+    : { ...converted, body: { ...converted.body, messages } }
 }
 
 const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }
