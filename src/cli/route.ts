@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { RouterError } from '../lib/errors.ts'
 import { silentLogger } from '../observability/log.ts'
@@ -67,7 +67,6 @@ export const routeCommand: Command = async (context) => {
   if (customPath !== undefined && customPath !== '') {
     const router = createCustomRouter({
       path: resolve(context.paths.home, customPath),
-      cacheDirectory: join(context.paths.home, 'cache', 'custom-router'),
       log: silentLogger,
       timeoutMs: active.config.CUSTOM_ROUTER_TIMEOUT_MS,
     })

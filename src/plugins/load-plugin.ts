@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { basename, dirname, extname, sep } from 'node:path'
+import { basename, extname } from 'node:path'
+import { contentVersion, importFresh } from '../lib/import-fresh.ts'
 import { isRecord } from '../lib/is-record.ts'
 import type { Transformer } from './types.ts'
 
@@ -27,29 +27,13 @@ export const pluginExtensions = new Set(['.js', '.mjs', '.cjs', '.ts', '.mts', '
 /** CCR members that made a transformer a client-facing endpoint or a bypass: not called here. */
 const ignoredMembers = ['endPoint', 'transformRequestOut', 'transformResponseIn', 'auth']
 
-export async function readVersion(path: string): Promise<string> {
-  const bytes = await readFile(path)
-  return new Bun.CryptoHasher('sha256').update(bytes).digest('hex').slice(0, 16)
-}
-
-/**
- * Imports the file afresh: its entry in the module registry, and those of the files beside and
- * below it (its own helpers, but not packages), are forgotten first, so an edited plugin and the
- * helpers it imports are evaluated again. The previous instances stay in memory for requests
- * already using them.
- */
+/** Imports the file afresh (`importFresh`) and makes its transformer. */
 export async function importPlugin(
   path: string,
   options: Record<string, unknown>,
 ): Promise<PluginModule> {
-  const version = await readVersion(path)
-  const folder = dirname(path) + sep
-  for (const key of Object.keys(require.cache)) {
-    if (key.startsWith(folder) && !key.includes(`${sep}node_modules${sep}`)) {
-      delete require.cache[key]
-    }
-  }
-  return pluginFrom(await import(path), { path, version, options })
+  const version = await contentVersion(path)
+  return pluginFrom(await importFresh(path), { path, version, options })
 }
 
 /**

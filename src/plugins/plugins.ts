@@ -6,7 +6,8 @@ import type { ProviderSettings } from '../config/providers.ts'
 import type { Config } from '../config/schema.ts'
 import { messageOf } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
-import { importPlugin, pluginExtensions, readVersion, type PluginModule } from './load-plugin.ts'
+import { contentVersion } from '../lib/import-fresh.ts'
+import { importPlugin, pluginExtensions, type PluginModule } from './load-plugin.ts'
 import { pluginLogger } from './plugin-logger.ts'
 import type { PluginChain, PluginStep } from './run-plugins.ts'
 import type { Transformer } from './types.ts'
@@ -83,7 +84,7 @@ export function createPlugins(options: PluginsOptions): Plugins {
     for (const source of sources) {
       const previous = loaded.get(source.path)
       try {
-        const version = await readVersion(source.path)
+        const version = await contentVersion(source.path)
         if (previous?.version === version && previous.options === optionsKey(source.options)) {
           nextLoaded.set(source.path, previous)
           continue

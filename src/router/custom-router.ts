@@ -3,14 +3,13 @@ import { basename, dirname } from 'node:path'
 import type { Config } from '../config/schema.ts'
 import { messageOf, RouterError } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
-import { importHashedCopy, readModuleSource, removeOtherCopies } from './load-module.ts'
+import { contentVersion } from '../lib/import-fresh.ts'
+import { loadRouterModule } from './load-module.ts'
 import type { CustomRouter, CustomRouterInput } from './types.ts'
 
 export interface CustomRouterOptions {
   /** Absolute path of the user's module (.js, .mjs, .cjs, .ts). */
   path: string
-  /** Where hashed copies go (a folder under the ccr home, e.g. `<home>/cache/custom-router`). */
-  cacheDirectory: string
   log: Logger
   /** A call slower than this is abandoned and the built-in rules decide. Default 1000 ms. */
   timeoutMs?: number
@@ -42,12 +41,13 @@ const maxReported = 50
  * `"<provider>,<model>"`) is logged once per version, not once per request, and the built-in
  * rules decide.
  *
- * Each reload leaves the previous module instance in memory, because Bun cannot evict a module;
- * that costs little for occasional edits. An abandoned (timed-out) call keeps running in the
+ * Each reload leaves the previous module instance in memory, because Bun cannot unload a module;
+ * that costs little for occasional edits. Helpers it imports from its own folder are loaded
+ * again with it. An abandoned (timed-out) call keeps running in the
  * background, and a router that blocks synchronously blocks the server: a timeout cannot help.
  */
 export function createCustomRouter(options: CustomRouterOptions): LoadedCustomRouter {
-  const { path, cacheDirectory, log } = options
+  const { path, log } = options
   const timeoutMs = options.timeoutMs ?? 1000
   let loaded: { route: CustomRouter; version: string } | undefined
   let closed = false
@@ -67,16 +67,12 @@ export function createCustomRouter(options: CustomRouterOptions): LoadedCustomRo
   const reload = async () => {
     if (closed) return
     try {
-      const source = await readModuleSource(path)
-      if (source.version === loaded?.version) return
-      const copy = { path, cacheDirectory, source }
-      const route = await importHashedCopy(copy)
-      loaded = { route, version: source.version }
+      const version = await contentVersion(path)
+      if (version === loaded?.version) return
+      const route = await loadRouterModule(path)
+      loaded = { route, version }
       reported.clear()
-      log.info('custom router loaded', { path, version: source.version })
-      await removeOtherCopies(copy).catch((error: unknown) => {
-        log.warn('custom router: old copies were not removed', { cacheDirectory, error })
-      })
+      log.info('custom router loaded', { path, version })
     } catch (error) {
       const text = problemText(error, path)
       const message =
@@ -203,7 +199,7 @@ function preview(value: unknown): string {
   }
 }
 
-/** One line naming the problem; a syntax error points at the user's file, not the copy. */
+/** One line naming the problem; a syntax error with its line and column. */
 function problemText(error: unknown, path: string): string {
   if (hasCode(error, 'ENOENT')) return `${path} does not exist`
   const message = messageOf(error)

@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import type { Config } from '../config/schema.ts'
 import type { Logger } from '../observability/log.ts'
 import { createCustomRouter, type LoadedCustomRouter } from './custom-router.ts'
@@ -27,7 +27,6 @@ export function followCustomRouter(options: { home: string; log: Logger }) {
           ? undefined
           : createCustomRouter({
               path: isAbsolute(path) ? path : resolve(options.home, path),
-              cacheDirectory: join(options.home, 'cache', 'custom-router'),
               log: options.log,
               timeoutMs: config.CUSTOM_ROUTER_TIMEOUT_MS,
             })

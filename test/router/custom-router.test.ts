@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCustomRouter, type LoadedCustomRouter } from '../../src/router/custom-router.ts'
@@ -51,7 +51,7 @@ function input(tokenCount = 100): CustomRouterInput {
 interface Fixture extends Disposable {
   router: LoadedCustomRouter
   records: LogRecord[]
-  cacheDirectory: string
+  directory: string
   /** Replaces the module the way editors do: write elsewhere, then rename over it. */
   write(source: string): void
   errors(): LogRecord[]
@@ -64,7 +64,6 @@ function fixture(
 ): Fixture {
   const directory = mkdtempSync(join(tmpdir(), 'ccr-custom-router-'))
   const path = join(directory, options.name ?? 'router.js')
-  const cacheDirectory = join(directory, 'cache', 'custom-router')
   const write = (text: string) => {
     const partial = join(directory, 'partial.tmp')
     writeFileSync(partial, text)
@@ -77,11 +76,11 @@ function fixture(
     sinks: [{ write: (record) => records.push(record), flush: async () => {} }],
     redactor: createRedactor(),
   })
-  const router = createCustomRouter({ path, cacheDirectory, log, timeoutMs: options.timeoutMs })
+  const router = createCustomRouter({ path, log, timeoutMs: options.timeoutMs })
   return {
     router,
     records,
-    cacheDirectory,
+    directory,
     write,
     errors: () => records.filter((record) => record.level === 'error'),
     [Symbol.dispose]: () => {
@@ -158,21 +157,26 @@ describe('loading', () => {
 })
 
 describe('hot reload', () => {
-  test('an edit switches behaviour without a restart and removes the old copy', async () => {
-    using setup = fixture(`export default () => 'first,model'`)
+  test('an edit switches behaviour without a restart, the helpers it imports included', async () => {
+    const helper = (model: string) => `export const model = '${model}'\n`
+    using setup = fixture(
+      `import { model } from './lib/model.js'\nexport default () => 'first,' + model`,
+    )
+    mkdirSync(join(setup.directory, 'lib'))
+    writeFileSync(join(setup.directory, 'lib', 'model.js'), helper('one'))
+    setup.write(`import { model } from './lib/model.js'\nexport default () => 'first,' + model\n`)
+    await waitFor(() => setup.router.version, 'the module to load')
     await setup.router.ready()
+    expect(await setup.router.decide(input(), config)).toEqual({ route: 'first,one' })
     const first = setup.router.version
-    expect(await setup.router.decide(input(), config)).toEqual({ route: 'first,model' })
 
-    setup.write(`export default () => 'second,model'`)
-    const second = await waitFor(
+    writeFileSync(join(setup.directory, 'lib', 'model.js'), helper('two'))
+    setup.write(`import { model } from './lib/model.js'\nexport default () => 'second,' + model`)
+    await waitFor(
       () => (setup.router.version !== first ? setup.router.version : undefined),
       'the edit to load',
     )
-    expect(await setup.router.decide(input(), config)).toEqual({ route: 'second,model' })
-    // The version switches before the old copy is removed; the reload is over after that.
-    await setup.router.ready()
-    expect(readdirSync(setup.cacheDirectory)).toEqual([`custom-router.${second}.js`])
+    expect(await setup.router.decide(input(), config)).toEqual({ route: 'second,two' })
   })
 
   test('a syntax error keeps the old version and is logged once', async () => {

@@ -508,7 +508,6 @@ describe('custom router', () => {
     })
     const customRouter = createCustomRouter({
       path: file,
-      cacheDirectory: join(home.home, 'cache'),
       log,
       timeoutMs: 200,
     })
