@@ -60,10 +60,8 @@ export function pluginFrom(
   }
   const first = create(source.options)
   if (!isRecord(first)) throw new Error('its constructor made no object')
-  const hooks = ['transformRequestIn', 'transformResponseOut'].filter(
-    (hook) => typeof first[hook] === 'function',
-  )
-  if (hooks.length === 0) {
+  const hooks = ['transformRequestIn', 'transformResponseOut']
+  if (!hooks.some((hook) => typeof first[hook] === 'function')) {
     throw new Error('has neither transformRequestIn nor transformResponseOut')
   }
   const staticName = (exported as { TransformerName?: unknown }).TransformerName

@@ -91,6 +91,8 @@ export function createPlugins(options: PluginsOptions): Plugins {
         }
         const plugin = await importPlugin(source.path, source.options)
         nextLoaded.set(source.path, { ...plugin, options: optionsKey(source.options) })
+        // A problem this file had is news again if it comes back.
+        for (const key of reported) if (key.startsWith(`${source.path}\n`)) reported.delete(key)
         log.info('plugin loaded', { name: plugin.name, path: source.path, version })
         if (plugin.ignored.length > 0) {
           log.warn(`plugin "${plugin.name}": ${plugin.ignored.join(', ')} are not called by ccr`, {
