@@ -116,6 +116,14 @@ export const ModelEntry = Type.Object(
         description: 'Whether the model accepts PDF files as `file` parts (default false).',
       }),
     ),
+    cache_control: Type.Optional(
+      Type.Boolean({
+        description:
+          "Whether Claude Code's prompt-cache marks go to this OpenAI-compatible model as " +
+          "`cache_control` on text parts (default: true for OpenRouter's `anthropic/` and " +
+          '`google/` models; set it for a LiteLLM or other gateway to Claude).',
+      }),
+    ),
   },
   { additionalProperties: true },
 )

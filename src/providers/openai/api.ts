@@ -15,6 +15,8 @@ import { Type, type Static, type TSchema, type TProperties } from '@sinclair/typ
 export interface ChatTextPart {
   type: 'text'
   text: string
+  /** Anthropic's cache mark, for gateways that honour it (`cache-marks.ts`). */
+  cache_control?: Record<string, unknown>
 }
 
 export interface ChatImagePart {

@@ -11,6 +11,7 @@ import { convertToolList, loadedToolNames, toolFields } from './convert-tools.ts
 import { rememberedTools } from './tools-memo.ts'
 import { convertThinking, inferReasoning, isOpenAIReasoningModel } from './reasoning.ts'
 import { checksSignatures } from './thought-signatures.ts'
+import { cacheMarksOf, keepsCacheMarks, withCacheMarks } from './cache-marks.ts'
 
 export { inferReasoning } from './reasoning.ts'
 
@@ -78,13 +79,18 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
   const report = createWarningCollector()
   const reasoningModel = isOpenAIReasoningModel(provider, model)
   const hostname = urlParts(provider.endpoint)?.hostname
-  const messages = convertMessages({
+  const converted = convertMessages({
     request,
     modelEntry,
     report,
     sendsReasoningBack: hostname?.includes('deepseek') === true,
     signsToolCalls: checksSignatures(hostname),
   })
+  const marks =
+    (modelEntry.cache_control ?? keepsCacheMarks(hostname, model))
+      ? cacheMarksOf(request)
+      : undefined
+  const messages = marks === undefined ? converted : withCacheMarks(converted, marks)
   const requestTools = request.tools ?? []
   const loadedTools = loadedToolNames(request.messages)
   const remembered = rememberedTools(requestTools, loadedTools, report)
@@ -112,7 +118,11 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
     if (consumedFields.has(key) || value === undefined) continue
     report.add('dropped', key, unsupportedFields[key] ?? 'not supported by OpenAI Chat Completions')
   }
-  const warnings = report.list()
+  // The marks kept are not dropped: the warning about them would be wrong.
+  const warnings =
+    marks === undefined
+      ? report.list()
+      : report.list().filter((warning) => warning.field !== 'cache_control')
   return remembered === undefined || tools.tools === undefined
     ? { body, warnings }
     : { body, warnings, toolsJson: remembered.json }

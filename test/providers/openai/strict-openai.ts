@@ -13,7 +13,8 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 export interface StrictOpenAIOptions {
   /**
    * Accept the vendor extensions ccr sends to some providers: `reasoning` (OpenRouter),
-   * `enable_thinking` / `thinking_budget` (Qwen), assistant `reasoning_content` (DeepSeek).
+   * `enable_thinking` / `thinking_budget` (Qwen), assistant `reasoning_content` (DeepSeek),
+   * `cache_control` on text parts (OpenRouter's Anthropic and Google models).
    */
   vendorExtensions?: boolean
 }
@@ -27,6 +28,13 @@ const Effort = Type.Union(
 )
 
 const TextPart = Closed({ type: Type.Literal('text'), text: NonEmpty })
+const MarkedTextPart = Closed({
+  type: Type.Literal('text'),
+  text: NonEmpty,
+  cache_control: Type.Optional(
+    Closed({ type: Type.Literal('ephemeral'), ttl: Type.Optional(Type.String()) }),
+  ),
+})
 const ImagePart = Closed({
   type: Type.Literal('image_url'),
   image_url: Closed({
@@ -61,9 +69,10 @@ const ToolCall = Closed({
 })
 
 const Name = Type.Optional(NonEmpty)
-const textContent = Type.Union([NonEmpty, Type.Array(TextPart, { minItems: 1 })])
 
 function messageSchema(vendorExtensions: boolean) {
+  const Text = vendorExtensions ? MarkedTextPart : TextPart
+  const textContent = Type.Union([NonEmpty, Type.Array(Text, { minItems: 1 })])
   const assistant = {
     role: Type.Literal('assistant'),
     content: Nullable(
@@ -81,7 +90,7 @@ function messageSchema(vendorExtensions: boolean) {
       role: Type.Literal('user'),
       content: Type.Union([
         NonEmpty,
-        Type.Array(Type.Union([TextPart, ImagePart, AudioPart, FilePart]), { minItems: 1 }),
+        Type.Array(Type.Union([Text, ImagePart, AudioPart, FilePart]), { minItems: 1 }),
       ]),
       name: Name,
     }),
