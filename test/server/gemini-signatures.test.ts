@@ -177,3 +177,113 @@ describe("Gemini's thought signatures through its OpenAI-compatible endpoint", (
     ])
   })
 })
+
+describe("OpenRouter's reasoning_details", () => {
+  test('go back with the step that called tools, joined from their streamed pieces or whole', async () => {
+    const format = 'google-gemini-v1'
+    const seen: SentBody[] = []
+    const server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(request) {
+        const body = (await request.json()) as SentBody
+        seen.push(body)
+        const id = `or-call-${seen.length}`
+        const call = {
+          id,
+          type: 'function',
+          function: { name: 'Bash', arguments: '{"command":"ls"}' },
+        }
+        if (body.stream !== true) {
+          return Response.json({
+            id: 'gen-2',
+            object: 'chat.completion',
+            created: 1,
+            model: 'google/gemini-3-pro-preview',
+            choices: [
+              {
+                index: 0,
+                message: {
+                  role: 'assistant',
+                  content: null,
+                  reasoning_details: [
+                    { type: 'reasoning.encrypted', data: 'enc-B', index: 0, format },
+                  ],
+                  tool_calls: [call],
+                },
+                finish_reason: 'tool_calls',
+              },
+            ],
+          })
+        }
+        const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+          `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'google/gemini-3-pro-preview', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+        return new Response(
+          chunk({
+            role: 'assistant',
+            reasoning: 'Let me',
+            reasoning_details: [{ type: 'reasoning.text', text: 'Let me', index: 0, format }],
+          }) +
+            chunk({
+              reasoning: ' think',
+              reasoning_details: [{ type: 'reasoning.text', text: ' think', index: 0 }],
+            }) +
+            chunk({
+              reasoning_details: [{ type: 'reasoning.encrypted', data: 'enc-A', index: 1, format }],
+            }) +
+            chunk({ tool_calls: [{ index: 0, ...call }] }) +
+            chunk({}, 'tool_calls') +
+            'data: [DONE]\n\n',
+          { headers: { 'content-type': 'text/event-stream' } },
+        )
+      },
+    })
+    try {
+      await using router = testRouter({
+        PROXY_URL: `http://127.0.0.1:${server.port}`,
+        Providers: [
+          {
+            name: 'openrouter',
+            api_base_url: 'http://openrouter.ai/api/v1/chat/completions',
+            api_key: 'sk-or',
+            models: ['google/gemini-3-pro-preview'],
+          },
+        ],
+        Router: { default: 'openrouter,google/gemini-3-pro-preview' },
+      })
+      const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
+      const ask = { model: 'claude-opus-5-5', max_tokens: 1000, tools: [bash] }
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }]
+      const first = await client.messages.stream({ ...ask, messages }).finalMessage()
+      messages.push(
+        { role: 'assistant', content: first.content },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'or-call-1', content: 'a' }],
+        },
+      )
+      const second = await client.messages.create({ ...ask, messages })
+      messages.push(
+        { role: 'assistant', content: second.content },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'or-call-2', content: 'b' }],
+        },
+      )
+      await client.messages.create({ ...ask, messages })
+
+      const assistants = (seen[2]?.messages ?? []).filter((message) => message.role === 'assistant')
+      expect(
+        assistants.map((message) => (message as { reasoning_details?: unknown }).reasoning_details),
+      ).toEqual([
+        [
+          { type: 'reasoning.text', text: 'Let me think', index: 0, format },
+          { type: 'reasoning.encrypted', data: 'enc-A', index: 1, format },
+        ],
+        [{ type: 'reasoning.encrypted', data: 'enc-B', index: 0, format }],
+      ])
+    } finally {
+      server.stop(true)
+    }
+  })
+})

@@ -47,6 +47,8 @@ export type ChatMessage =
       tool_calls?: ChatToolCall[]
       /** DeepSeek's thinking, sent back during a tool loop as its API asks. */
       reasoning_content?: string
+      /** OpenRouter's reasoning, sent back with the step that called tools. */
+      reasoning_details?: Record<string, unknown>[]
     }
   | { role: 'tool'; tool_call_id: string; content: string | ChatTextPart[] }
 

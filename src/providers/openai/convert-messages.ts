@@ -6,6 +6,7 @@ import {
   type WireBlock,
 } from '../../protocol/messages.ts'
 import { isRemembered } from '../../protocol/parse-request.ts'
+import { rememberedDetails, type ReasoningDetail } from './reasoning-details.ts'
 import { rememberedSignature, skipSignature } from './thought-signatures.ts'
 import type { ChatMessage, ChatToolCall } from './api.ts'
 import {
@@ -38,6 +39,8 @@ export interface ConvertMessagesOptions extends ContentContext {
   sendsReasoningBack: boolean
   /** Gemini checks each step's thought signature on its first tool call (`thought-signatures.ts`). */
   signsToolCalls: boolean
+  /** OpenRouter takes a step's `reasoning_details` back (`reasoning-details.ts`). */
+  returnsReasoningDetails: boolean
 }
 
 /** A tool_result that answers a call, found ahead of the message that carries it. */
@@ -296,6 +299,7 @@ function assistantTurn(
           }
         : {}),
       ...(reasoning.length > 0 ? { reasoning_content: reasoning.join('\n\n') } : {}),
+      ...reasoningDetails(calls[0]?.id, options),
     },
   ]
   const attachments: UserPart[] = []
@@ -350,4 +354,14 @@ function signed(call: ChatToolCall, first: boolean): ChatToolCall {
   const signature = rememberedSignature(call.id) ?? (first ? skipSignature : undefined)
   if (signature === undefined) return call
   return { ...call, extra_content: { google: { thought_signature: signature } } }
+}
+
+/** A step's remembered `reasoning_details`, for OpenRouter. */
+function reasoningDetails(
+  firstCallId: string | undefined,
+  options: ConvertMessagesOptions,
+): { reasoning_details?: ReasoningDetail[] } {
+  if (!options.returnsReasoningDetails || firstCallId === undefined) return {}
+  const details = rememberedDetails(firstCallId)
+  return details === undefined ? {} : { reasoning_details: details }
 }

@@ -11,6 +11,7 @@ import { convertToolList, loadedToolNames, toolFields } from './convert-tools.ts
 import { rememberedTools } from './tools-memo.ts'
 import { convertThinking, inferReasoning, isOpenAIReasoningModel } from './reasoning.ts'
 import { checksSignatures } from './thought-signatures.ts'
+import { carriesReasoningDetails } from './reasoning-details.ts'
 import { cacheMarksOf, keepsCacheMarks, withCacheMarks } from './cache-marks.ts'
 
 export { inferReasoning } from './reasoning.ts'
@@ -85,6 +86,7 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
     report,
     sendsReasoningBack: hostname?.includes('deepseek') === true,
     signsToolCalls: checksSignatures(hostname),
+    returnsReasoningDetails: carriesReasoningDetails(hostname),
   })
   const marks =
     (modelEntry.cache_control ?? keepsCacheMarks(hostname, model))

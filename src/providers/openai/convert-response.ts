@@ -6,6 +6,7 @@ import { completeJson } from './complete-json.ts'
 import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
+import { detailsOf, rememberDetails } from './reasoning-details.ts'
 import { extractToolCalls, type ToolNames } from './text-tool-calls.ts'
 import { rememberSignature, signatureOf } from './thought-signatures.ts'
 import { parseJson, toolInputObject } from './tool-input.ts'
@@ -75,6 +76,9 @@ export function toAnthropicMessage(
         warnings.push({ type: 'dropped', field, details: 'the tool call has no name' })
       else content.push(block)
     }
+    const firstCall = content.find((block) => block.type === 'tool_use')
+    const details = detailsOf(message)
+    if (firstCall !== undefined && details !== undefined) rememberDetails(firstCall.id, details)
     for (const call of extracted.calls) {
       const input = JSON.parse(call.arguments) as Record<string, unknown>
       content.push({ type: 'tool_use', id: newId('toolu'), name: call.name, input })

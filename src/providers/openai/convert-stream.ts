@@ -5,6 +5,7 @@ import { createBlockWriter } from './block-writer.ts'
 import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason, type MappedStop } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
+import { createDetailsCollector, rememberDetails } from './reasoning-details.ts'
 import { rememberSignature, signatureOf } from './thought-signatures.ts'
 import { createTextToolCallReader, type ToolNames } from './text-tool-calls.ts'
 import { createToolCallTracker } from './tool-call-tracker.ts'
@@ -100,6 +101,9 @@ export function createConversion(
   let chunks = 0
   let stop: MappedStop | undefined
   let usage: ChatUsage | undefined
+  /** OpenRouter's reasoning details and the answer's first tool call, to remember them by. */
+  const details = createDetailsCollector()
+  let firstToolCallId: string | undefined
 
   const start = () => {
     if (started) return
@@ -138,6 +142,9 @@ export function createConversion(
   const finish = () => {
     textCalls?.end()
     if (ended || !closeTools()) return
+    const reasoning = details.details()
+    if (firstToolCallId !== undefined && reasoning.length > 0)
+      rememberDetails(firstToolCallId, reasoning)
     writer.close()
     const mapped = stop ?? { stopReason: 'end_turn', stopSequence: null }
     // Some providers say `stop` after calling tools; Claude Code runs tools on `tool_use`.
@@ -171,7 +178,10 @@ export function createConversion(
       if (!closeTools()) return
       writer.text(refusal)
     }
+    if ('reasoning_details' in delta) details.add(delta)
     for (const fragment of delta.tool_calls ?? []) {
+      if (firstToolCallId === undefined && typeof fragment.id === 'string')
+        firstToolCallId = fragment.id
       const signature = signatureOf(fragment)
       if (signature !== undefined && typeof fragment.id === 'string')
         rememberSignature(fragment.id, signature)

@@ -14,7 +14,7 @@ export interface StrictOpenAIOptions {
   /**
    * Accept the vendor extensions ccr sends to some providers: `reasoning` (OpenRouter),
    * `enable_thinking` / `thinking_budget` (Qwen), assistant `reasoning_content` (DeepSeek),
-   * `cache_control` on text parts (OpenRouter's Anthropic and Google models).
+   * `cache_control` on text parts and assistant `reasoning_details` (OpenRouter).
    */
   vendorExtensions?: boolean
 }
@@ -95,7 +95,13 @@ function messageSchema(vendorExtensions: boolean) {
       name: Name,
     }),
     vendorExtensions
-      ? Closed({ ...assistant, reasoning_content: Type.Optional(Type.String()) })
+      ? Closed({
+          ...assistant,
+          reasoning_content: Type.Optional(Type.String()),
+          reasoning_details: Type.Optional(
+            Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true })),
+          ),
+        })
       : Closed(assistant),
     Closed({ role: Type.Literal('tool'), tool_call_id: NonEmpty, content: textContent }),
   ])
