@@ -155,6 +155,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         resting: deps.resting,
         keys: deps.keys,
         plugins: deps.plugins,
+        overflow: decision.overflow,
       },
     )
     const collector =

@@ -30,6 +30,8 @@ export async function sendWithFallback(
     keys?: KeyRing
     /** The plugins providers name (`createPlugins`). */
     plugins?: Pick<Plugins, 'chainFor'> | undefined
+    /** Where to go when a candidate refuses the request as too long (`RouteDecision.overflow`). */
+    overflow?: (() => readonly Candidate[]) | undefined
   },
 ): Promise<ProviderAnswer & { served: Candidate }> {
   const { log, attempts, resting } = options
@@ -48,6 +50,18 @@ export async function sendWithFallback(
       const next = ordered.order[index + 1]
       // Only where there is somewhere else to go: a lone candidate is always tried.
       if (candidates.length > 1 && shouldFallBack(error)) resting?.failed(candidate, error)
+      const larger = tooLong(error)
+        ? options.overflow?.().filter((other) => other.reference !== candidate.reference)
+        : undefined
+      if (larger !== undefined && larger.length > 0) {
+        // The provider counted, and the estimate was short: the long-context route takes it.
+        log.warn('the request is longer than the model takes: trying Router.longContext', {
+          failed: candidate.reference,
+          next: larger[0]?.reference,
+          error: messageOf(error),
+        })
+        return sendWithFallback(larger, base, { ...options, overflow: undefined })
+      }
       if (next === undefined || !shouldFallBack(error)) {
         if (failures.length === 1) throw error
         throw allFailed(error, failures)
@@ -116,6 +130,18 @@ async function callWithKeys(
     status: 500,
     message: `provider "${provider.name}" has no key`,
   })
+}
+
+/**
+ * A provider's refusal of a prompt longer than its context window, in the words providers use
+ * (OpenAI, DeepSeek, vLLM, OpenRouter, Groq, Anthropic, Gemini).
+ */
+export function tooLong(error: unknown): boolean {
+  if (!(error instanceof RouterError) || error.code !== 'upstream_error') return false
+  if (error.status !== 400 && error.status !== 413 && error.status !== 422) return false
+  return /context.length|context_length_exceeded|context window|prompt is too long|too many (input )?tokens|input token count|reduce the length/i.test(
+    error.message,
+  )
 }
 
 /** Worth another provider: the provider could not be reached, timed out, or was busy or broken. */

@@ -33,6 +33,11 @@ export interface RouteDecision {
   reason: string
   /** The first serves; the rest are fallbacks, in order. */
   candidates: [Candidate, ...Candidate[]]
+  /**
+   * Where the request goes when a candidate refuses it as longer than its context (made when
+   * asked): `longContext`'s candidates, when it is set and this is not already its decision.
+   */
+  overflow?: () => readonly Candidate[]
 }
 
 type RoutingConfig = Pick<ActiveConfig, 'providers'> & {
@@ -113,9 +118,14 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
     config,
   )
   // A custom router's answer stands: it may know a model that searches.
-  if (facts.webSearch && decision.slot !== 'webSearch' && decision.slot !== 'custom')
-    return searchable(decision)
-  return decision
+  const placed =
+    facts.webSearch && decision.slot !== 'webSearch' && decision.slot !== 'custom'
+      ? searchable(decision)
+      : decision
+  const longContext = router.longContext
+  if (longContext === undefined || placed.slot === 'longContext' || placed.slot === 'custom')
+    return placed
+  return { ...placed, overflow: () => candidatesFor('longContext', longContext, config) }
 }
 
 /**

@@ -228,6 +228,44 @@ describe('fallback', () => {
     expect((await ask(router.url, {})).status).toBe(400)
     expect(backup.seen).toHaveLength(0)
   })
+
+  test('a refusal as longer than the context goes to Router.longContext; without it, to the client', async () => {
+    // vLLM's words, as a small local model's server says them; the estimate had not seen it.
+    using small = fakeUpstream(() =>
+      Response.json(
+        {
+          object: 'error',
+          message:
+            "This model's maximum context length is 32768 tokens. However, you requested 41000 tokens (40000 in the messages, 1000 in the completion).",
+          type: 'BadRequestError',
+          code: 400,
+        },
+        { status: 400 },
+      ),
+    )
+    using large = fakeUpstream(() => anthropicAnswer('read it all'))
+    const providers = [
+      { name: 'local', api_base_url: `${small.url}/v1/chat/completions`, models: ['qwen-32k'] },
+      { name: 'big', api_base_url: `${large.url}/v1/messages`, models: ['long'] },
+    ]
+    await using router = testRouter({
+      Providers: providers,
+      Router: { default: 'local,qwen-32k', longContext: 'big,long' },
+    })
+    const answered = await ask(router.url, {})
+    expect(answered.status).toBe(200)
+    expect(answered.headers.get('x-ccr-attempts')).toBe('local,qwen-32k 400; big,long 200')
+    expect(answered.headers.get('x-ccr-model')).toBe('long')
+    expect(ledgerRows(router.store).map((row) => [row.provider, row.status])).toEqual([
+      ['big', 200],
+    ])
+
+    await using plain = testRouter({ Providers: providers, Router: { default: 'local,qwen-32k' } })
+    const refused = await ask(plain.url, {})
+    expect(refused.status).toBe(400)
+    expect(await refused.text()).toContain('maximum context length is 32768 tokens')
+    expect(large.seen).toHaveLength(1)
+  })
 })
 
 describe('explanation', () => {
