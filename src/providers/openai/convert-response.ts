@@ -6,6 +6,7 @@ import { completeJson } from './complete-json.ts'
 import { convertUsage } from './convert-usage.ts'
 import { mapFinishReason } from './map-stop-reason.ts'
 import { randomId, type NewId } from './random-id.ts'
+import { pythonLiteralJson } from './python-literal.ts'
 import { detailsOf, rememberDetails } from './reasoning-details.ts'
 import { extractToolCalls, type ToolNames } from './text-tool-calls.ts'
 import { rememberSignature, signatureOf } from './thought-signatures.ts'
@@ -137,6 +138,11 @@ function parseArguments(text: string, warn: (details: string) => void): Record<s
     if (input !== undefined) return input
     warn('the arguments are JSON but not an object; sent as {}')
     return {}
+  }
+  const literal = pythonLiteralJson(text)
+  if (literal !== undefined) {
+    warn('the arguments were a Python dict (single quotes, True/None); read as the JSON they mean')
+    return JSON.parse(literal) as Record<string, unknown>
   }
   const suffix = completeJson(text)
   const repaired = suffix === undefined ? undefined : parseJson(text + suffix)

@@ -1,5 +1,6 @@
 import type { BlockWriter } from './block-writer.ts'
 import { createJsonScanner, type JsonScanner } from './complete-json.ts'
+import { pythonLiteralJson, startsAsPythonDict } from './python-literal.ts'
 import { parseJson, toolInputObject } from './tool-input.ts'
 
 /** One `delta.tool_calls[]` entry, as lenient as the providers that send it. */
@@ -20,6 +21,10 @@ interface ToolCall {
   scanner: JsonScanner
   /** Arguments received but not yet written. */
   pending: string
+  /** Arguments written so far. */
+  written: string
+  /** The whole text, once the arguments turned out to be a Python dict (`python-literal.ts`). */
+  literal: string | undefined
   /**
    * Whether the arguments are held back until they are whole: decided at their first
    * character, which for an object is `{`. Some models send a JSON string holding the object
@@ -94,6 +99,8 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
       name: undefined,
       scanner: createJsonScanner(),
       pending: '',
+      written: '',
+      literal: undefined,
       held: undefined,
       state: 'waiting',
     }
@@ -131,6 +138,19 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
         writer.openTool(call.id, call.name)
         call.state = 'live'
       }
+      if (call.literal !== undefined) {
+        // Whole only at the end, or when the next call starts; then the JSON it means is
+        // written after what went out before it turned out not to be JSON (`{` and spaces).
+        if (!final && !hasLater) return undefined
+        const json = pythonLiteralJson(call.literal)
+        const head = call.written.replace(/\s+/g, '')
+        if (json === undefined || !json.startsWith(head))
+          return `The arguments of ${label(call)} are not JSON: ${preview(call.literal)}`
+        writer.toolInput(json.slice(head.length))
+        writer.close()
+        call.state = 'closed'
+        continue
+      }
       if (call.held === true) {
         if (!final && call.scanner.state !== 'complete') return undefined
         call.pending = asObjectJson(call.pending + (call.scanner.suffix() ?? ''))
@@ -140,6 +160,7 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
         call.scanner.feed(call.pending)
       }
       writer.toolInput(call.pending)
+      call.written += call.pending
       call.pending = ''
       if (final) {
         const failure = complete(call)
@@ -164,10 +185,18 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
       }
       call.id ??= present(fragment.id)
       call.name ??= present(fragment.function?.name)
-      if (text !== '') {
+      if (call.literal !== undefined) {
+        call.literal += text
+      } else if (text !== '') {
         call.scanner.feed(text)
-        if (call.scanner.state === 'invalid')
-          return `The arguments of ${label(call)} are not JSON: ${preview(text)}`
+        if (call.scanner.state === 'invalid') {
+          const sofar = call.written + call.pending + text
+          if (!startsAsPythonDict(sofar))
+            return `The arguments of ${label(call)} are not JSON: ${preview(text)}`
+          call.literal = sofar
+          call.pending = ''
+          return pump(false)
+        }
         call.pending += text
         if (call.held === undefined && call.scanner.started)
           call.held = !call.pending.trimStart().startsWith('{')
