@@ -21,7 +21,7 @@ interface ToolCall {
   scanner: JsonScanner
   /** Arguments received but not yet written. */
   pending: string
-  /** Arguments written so far. */
+  /** The beginning of the arguments written so far. */
   written: string
   /** The whole text, once the arguments turned out to be a Python dict (`python-literal.ts`). */
   literal: string | undefined
@@ -160,7 +160,8 @@ export function createToolCallTracker(options: ToolCallTrackerOptions): ToolCall
         call.scanner.feed(call.pending)
       }
       writer.toolInput(call.pending)
-      call.written += call.pending
+      // Only a beginning is ever compared (`startsAsPythonDict`): a long one need not be kept.
+      if (call.written.length < 64) call.written += call.pending
       call.pending = ''
       if (final) {
         const failure = complete(call)
