@@ -23,7 +23,7 @@ export interface ResponseOptions {
   inputTokens?: number
   /** Makes the message and tool ids; random unless a test fixes them. */
   newId?: NewId
-  /** The request's tools, when it has any: calls a model writes as text are read for them. */
+  /** The names of the request's tools, if it has tools: calls a model writes as text are read for them. */
   toolNames?: ToolNames | undefined
 }
 

@@ -34,7 +34,7 @@ export function carriesReasoningDetails(hostname: string | undefined): boolean {
   return hostname === 'openrouter.ai'
 }
 
-/** The details of a whole answer's message, if it has any. */
+/** The details of a whole answer's message, when there are some. */
 export function detailsOf(message: unknown): ReasoningDetail[] | undefined {
   if (!isRecord(message) || !Array.isArray(message.reasoning_details)) return undefined
   const details = message.reasoning_details.filter(isRecord)
