@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.ts'
 import { messageOf } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
 import { contentVersion } from '../lib/import-fresh.ts'
+import { createSerialReload } from '../lib/serial-reload.ts'
 import { importPlugin, pluginExtensions, type PluginModule } from './load-plugin.ts'
 import { pluginLogger } from './plugin-logger.ts'
 import type { PluginChain, PluginStep } from './run-plugins.ts'
@@ -178,24 +179,19 @@ export function createPlugins(options: PluginsOptions): Plugins {
       ? pluginExtensions.has(extname(changed)) && !changed.startsWith('.')
       : configured.some((source) => source.path === join(folder, changed))
 
-  let running: Promise<void> = mkdir(directory, { recursive: true }).then(
-    () => undefined,
-    (error: unknown) => {
-      log.warn('plugins: the plugins folder cannot be made', { directory, error: messageOf(error) })
-    },
-  )
-  let scheduled: PromiseWithResolvers<void> | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const schedule = (delayMs = options.debounceMs ?? 50) => {
-    if (closed) return
-    scheduled ??= Promise.withResolvers<void>()
-    clearTimeout(timer)
-    timer = setTimeout(() => {
-      const done = scheduled
-      scheduled = undefined
-      running = running.then(reload).then(() => done?.resolve())
-    }, delayMs)
-  }
+  const reloads = createSerialReload(reload, {
+    debounceMs: options.debounceMs ?? 50,
+    first: mkdir(directory, { recursive: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        log.warn('plugins: the plugins folder cannot be made', {
+          directory,
+          error: messageOf(error),
+        })
+      },
+    ),
+  })
+  const schedule = reloads.schedule
 
   const instances = new WeakMap<PluginModule, Map<string, Transformer>>()
   const transformerFor = (
@@ -264,14 +260,12 @@ export function createPlugins(options: PluginsOptions): Plugins {
       for (const [name, failure] of failures) plugins.push({ name, ...failure })
       return plugins
     },
-    ready: () => scheduled?.promise ?? running,
+    ready: reloads.ready,
     close() {
       closed = true
-      clearTimeout(timer)
+      reloads.close()
       for (const watcher of watchers.values()) watcher.close()
       watchers.clear()
-      scheduled?.resolve()
-      scheduled = undefined
     },
   }
 }

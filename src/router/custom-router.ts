@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.ts'
 import { messageOf, RouterError } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
 import { contentVersion } from '../lib/import-fresh.ts'
+import { createSerialReload } from '../lib/serial-reload.ts'
 import { loadRouterModule } from './load-module.ts'
 import type { CustomRouter, CustomRouterInput } from './types.ts'
 
@@ -83,19 +84,11 @@ export function createCustomRouter(options: CustomRouterOptions): LoadedCustomRo
     }
   }
 
-  let running = reload()
-  let scheduled: PromiseWithResolvers<void> | undefined
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const schedule = () => {
-    if (closed) return
-    scheduled ??= Promise.withResolvers<void>()
-    clearTimeout(timer)
-    timer = setTimeout(() => {
-      const done = scheduled
-      scheduled = undefined
-      running = running.then(reload).then(() => done?.resolve())
-    }, options.debounceMs ?? 50)
-  }
+  const reloads = createSerialReload(reload, {
+    debounceMs: options.debounceMs ?? 50,
+    first: reload(),
+  })
+  const schedule = () => reloads.schedule()
 
   const watcher = watchFile(path, schedule, log)
 
@@ -124,13 +117,11 @@ export function createCustomRouter(options: CustomRouterOptions): LoadedCustomRo
     get version() {
       return loaded?.version
     },
-    ready: () => scheduled?.promise ?? running,
+    ready: reloads.ready,
     close() {
       closed = true
-      clearTimeout(timer)
+      reloads.close()
       watcher?.close()
-      scheduled?.resolve()
-      scheduled = undefined
     },
   }
 }

@@ -72,6 +72,24 @@ const bash = {
   input_schema: { type: 'object' as const, properties: { command: { type: 'string' } } },
 }
 
+/**
+ * A tool loop as Claude Code runs it, three requests: a streamed answer, its tool result, a
+ * whole answer, its tool result, and the request after, each carrying the conversation so far.
+ */
+async function toolLoop(url: string, callIds: [string, string]) {
+  const client = new Anthropic({ baseURL: url, apiKey: 'unused', maxRetries: 0 })
+  const ask = { model: 'claude-opus-5-5', max_tokens: 1000, tools: [bash] }
+  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }]
+  const answered = (content: Anthropic.ContentBlock[], id: string) =>
+    messages.push(
+      { role: 'assistant', content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'a b' }] },
+    )
+  answered((await client.messages.stream({ ...ask, messages }).finalMessage()).content, callIds[0])
+  answered((await client.messages.create({ ...ask, messages })).content, callIds[1])
+  await client.messages.create({ ...ask, messages })
+}
+
 describe("Gemini's thought signatures through its OpenAI-compatible endpoint", () => {
   test('each function call goes back with the signature it came with, streamed or not', async () => {
     using gemini = fakeGemini([
@@ -91,28 +109,7 @@ describe("Gemini's thought signatures through its OpenAI-compatible endpoint", (
       ],
       Router: { default: 'gemini,gemini-3-pro-preview' },
     })
-    const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
-    const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }]
-    const ask = { model: 'claude-opus-5-5', max_tokens: 1000, tools: [bash] }
-
-    // A tool loop as Claude Code runs it: the answer, its tool result, the next request.
-    const first = await client.messages.stream({ ...ask, messages }).finalMessage()
-    messages.push(
-      { role: 'assistant', content: first.content },
-      {
-        role: 'user',
-        content: [{ type: 'tool_result', tool_use_id: 'function-call-1', content: 'a b' }],
-      },
-    )
-    const second = await client.messages.create({ ...ask, messages })
-    messages.push(
-      { role: 'assistant', content: second.content },
-      {
-        role: 'user',
-        content: [{ type: 'tool_result', tool_use_id: 'function-call-2', content: 'c' }],
-      },
-    )
-    await client.messages.create({ ...ask, messages })
+    await toolLoop(router.url, ['function-call-1', 'function-call-2'])
 
     expect(gemini.seen.map((request) => request.url)).toEqual(Array(3).fill(geminiEndpoint))
     const signatures = gemini.seen.map((request) =>
@@ -251,26 +248,7 @@ describe("OpenRouter's reasoning_details", () => {
         ],
         Router: { default: 'openrouter,google/gemini-3-pro-preview' },
       })
-      const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
-      const ask = { model: 'claude-opus-5-5', max_tokens: 1000, tools: [bash] }
-      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'list the files' }]
-      const first = await client.messages.stream({ ...ask, messages }).finalMessage()
-      messages.push(
-        { role: 'assistant', content: first.content },
-        {
-          role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: 'or-call-1', content: 'a' }],
-        },
-      )
-      const second = await client.messages.create({ ...ask, messages })
-      messages.push(
-        { role: 'assistant', content: second.content },
-        {
-          role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: 'or-call-2', content: 'b' }],
-        },
-      )
-      await client.messages.create({ ...ask, messages })
+      await toolLoop(router.url, ['or-call-1', 'or-call-2'])
 
       const assistants = (seen[2]?.messages ?? []).filter((message) => message.role === 'assistant')
       expect(
