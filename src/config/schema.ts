@@ -116,6 +116,14 @@ export const ModelEntry = Type.Object(
         description: 'Whether the model accepts PDF files as `file` parts (default false).',
       }),
     ),
+    reasoning_summary: Type.Optional(
+      Type.Boolean({
+        description:
+          'For a Responses API model: ask for reasoning summaries, which Claude Code shows as ' +
+          'thinking. OpenAI gives them only to verified organisations, and refuses the request ' +
+          'otherwise (default false).',
+      }),
+    ),
     cache_control: Type.Optional(
       Type.Boolean({
         description:

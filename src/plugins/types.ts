@@ -7,8 +7,8 @@
  *
  * A plugin sees what goes on the wire to its provider, in that provider's protocol: the Chat
  * Completions body for an OpenAI provider (CCR's "unified" format without its extras), the
- * Messages body for an Anthropic one. CCR transformers that adjust that body or the provider's
- * answer run unchanged.
+ * Messages body for an Anthropic one, the Responses body for a Responses one. CCR transformers
+ * that adjust that body or the provider's answer run unchanged.
  */
 export interface Transformer {
   /** The name providers use for it (matched case-insensitively). */

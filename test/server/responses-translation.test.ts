@@ -136,6 +136,28 @@ describe('an OpenAI Responses API provider', () => {
     ])
   })
 
+  test("thinking asks for the model's effort, and for summaries when its entry says so", async () => {
+    using upstream = fakeResponses(() => ({ reasoning: 'Considered it.', text: 'done' }))
+    const config = configFor(upstream.url)
+    const models = [
+      { id: 'gpt-5-codex', reasoning: 'reasoning_effort' },
+      { id: 'gpt-5.1-codex', reasoning: 'reasoning_effort', reasoning_summary: true },
+    ]
+    await using router = testRouter({
+      ...config,
+      Providers: [{ ...config.Providers[0], models }],
+    })
+    const thinking = { type: 'enabled' as const, budget_tokens: 4000 }
+    for (const model of ['codex,gpt-5-codex', 'codex,gpt-5.1-codex']) {
+      const message = await client(router.url).messages.create({ ...ask, model, thinking })
+      expect(message.content[0]).toMatchObject({ type: 'thinking', thinking: 'Considered it.' })
+    }
+    const sent = upstream.seen.map(
+      (seen) => (JSON.parse(seen.body) as { reasoning?: unknown }).reasoning,
+    )
+    expect(sent).toEqual([{ effort: 'low' }, { effort: 'low', summary: 'auto' }])
+  })
+
   test('an answer cut by the output limit stops at max_tokens; a tiny limit is raised to 16', async () => {
     using upstream = fakeResponses(() => ({ text: 'partial', incomplete: 'max_output_tokens' }))
     await using router = testRouter(configFor(upstream.url))

@@ -43,7 +43,7 @@ export interface ResponsesRequest {
   tools?: FunctionTool[]
   tool_choice?: ResponsesToolChoice
   parallel_tool_calls?: boolean
-  reasoning?: { effort: 'minimal' | 'low' | 'medium' | 'high' }
+  reasoning?: { effort: 'minimal' | 'low' | 'medium' | 'high'; summary?: 'auto' }
   /** Nothing is kept at the provider: ccr sends the whole conversation every turn. */
   store: false
   user?: string

@@ -55,7 +55,16 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
       ...(body.top_p === undefined ? {} : { top_p: body.top_p }),
       ...(body.stream === true ? { stream: true } : {}),
       ...tools(body),
-      ...(effort === undefined ? {} : { reasoning: { effort } }),
+      ...(effort === undefined
+        ? {}
+        : {
+            reasoning: {
+              effort,
+              ...(options.modelEntry.reasoning_summary === true
+                ? { summary: 'auto' as const }
+                : {}),
+            },
+          }),
       store: false,
       ...(body.user === undefined ? {} : { user: body.user }),
     },
