@@ -23,6 +23,7 @@ import type { ProjectConfigs } from './router/project-config.ts'
 import type { Candidate, RouteDecision } from './router/route.ts'
 import type { SessionMemory } from './router/sessions.ts'
 import { extractSubagentTag } from './router/subagent-tag.ts'
+import type { LearnedFacts } from './store/learned.ts'
 import type { LedgerRow } from './store/ledger.ts'
 import type { TokenCounter } from './tokens/counter.ts'
 import { estimateInputTokens } from './tokens/estimate.ts'
@@ -58,6 +59,8 @@ export interface ProxyDeps {
   resting: RestingCandidates
   /** Providers' several keys, used in turn. */
   keys: KeyRing
+  /** What ccr learned about models from their providers (`src/store/learned.ts`). */
+  learned?: LearnedFacts
   /** The plugins folder and `transformers[]`, loaded (absent: no plugins). */
   plugins?: Pick<Plugins, 'chainFor' | 'list'>
 }
@@ -103,6 +106,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       sessions: deps.sessions,
       budgets: deps.budgets,
       customRouter: deps.customRouter(),
+      learned: deps.learned,
       log,
     })
     record.sessionId = facts.sessionId ?? null
@@ -147,6 +151,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         inputTokens: tokenEstimate,
         timeoutMs: active.config.API_TIMEOUT_MS,
         proxy: active.proxy,
+        learned: deps.learned,
         log,
       },
       {

@@ -14,6 +14,7 @@ import { createProjectConfigs } from '../src/router/project-config.ts'
 import type { LoadedCustomRouter } from '../src/router/custom-router.ts'
 import { createBudgets } from '../src/budgets/budgets.ts'
 import { openStore } from '../src/store/db.ts'
+import { createLearnedFacts } from '../src/store/learned.ts'
 import { insertRows, spendSince } from '../src/store/ledger.ts'
 import { createResponseCache } from '../src/cache/response-cache.ts'
 import { createPrices } from '../src/pricing/prices.ts'
@@ -310,6 +311,7 @@ export function testRouter(
       resting: createRestingCandidates(),
       keys: createKeyRing(),
       ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+      learned: createLearnedFacts({ db: store }),
       log,
       redact: redactor.text,
       version: '0.0.0-test',

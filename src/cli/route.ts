@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -11,6 +12,8 @@ import { createProjectConfigs } from '../router/project-config.ts'
 import { resolveReference, route } from '../router/route.ts'
 import { createSessionMemory } from '../router/sessions.ts'
 import { extractSubagentTag } from '../router/subagent-tag.ts'
+import { openStore } from '../store/db.ts'
+import { createLearnedFacts, type LearnedFacts } from '../store/learned.ts'
 import { createEstimator } from '../tokens/counter.ts'
 import { estimateInputTokens } from '../tokens/estimate.ts'
 import { clientConfig } from './config-for-cli.ts'
@@ -86,7 +89,7 @@ export const routeCommand: Command = async (context) => {
     if (answer !== undefined && resolveReference(answer.route, active) !== undefined)
       custom = answer.route
   }
-  const decision = route(facts, active, custom)
+  const decision = route(facts, active, custom, learnedFacts(context.paths.store))
 
   if (values.json === true) {
     const chain = decision.candidates.map((candidate) => ({
@@ -140,4 +143,19 @@ function readRequest(text: string): { body: string; headers: Headers } {
     return { body: JSON.stringify(recorded.body), headers: new Headers(recorded.headers ?? {}) }
   }
   return { body: text, headers: new Headers() }
+}
+
+/** What the router learned, from its store when there is one (read once, then closed). */
+function learnedFacts(store: string): LearnedFacts | undefined {
+  if (!existsSync(store)) return undefined
+  try {
+    const db = openStore(store)
+    try {
+      return createLearnedFacts({ db })
+    } finally {
+      db.close()
+    }
+  } catch {
+    return undefined
+  }
 }

@@ -2,6 +2,7 @@ import { createBudgets, type Budgets } from '../budgets/budgets.ts'
 import type { ConfigSource } from '../config/active.ts'
 import { describeError } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
+import { createLearnedFacts, type LearnedFacts } from '../store/learned.ts'
 import { openStore } from '../store/db.ts'
 import { createLedgerWriter, spendSince, type LedgerWriter } from '../store/ledger.ts'
 import { createResponseCache, type ResponseCache } from '../cache/response-cache.ts'
@@ -10,6 +11,8 @@ export interface Ledger {
   writer: LedgerWriter | undefined
   budgets: Budgets
   cache: ResponseCache | undefined
+  /** Kept in the store when there is one, else for as long as the process runs. */
+  learned: LearnedFacts
   close(): void
 }
 
@@ -40,12 +43,18 @@ export function openLedger(options: { path: string; config: ConfigSource; log: L
           limits: () => options.config.current().config.Cache,
           log: options.log,
         })
+  const learned = createLearnedFacts({
+    ...(store === undefined ? {} : { db: store }),
+    log: options.log,
+  })
   return {
     writer,
     budgets,
     cache,
+    learned,
     close() {
       writer?.close()
+      learned.flush()
       store?.close()
     },
   }

@@ -120,6 +120,7 @@ async function runServer(
         resting: createRestingCandidates(),
         keys: createKeyRing(),
         plugins,
+        learned: ledger.learned,
         log,
         redact: redactor.text,
         version: context.version,

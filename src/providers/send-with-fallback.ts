@@ -50,7 +50,13 @@ export async function sendWithFallback(
       const next = ordered.order[index + 1]
       // Only where there is somewhere else to go: a lone candidate is always tried.
       if (candidates.length > 1 && shouldFallBack(error)) resting?.failed(candidate, error)
-      const larger = tooLong(error)
+      const refusedAsLong = tooLong(error)
+      if (refusedAsLong) {
+        const window = contextLimitIn(error.message)
+        if (window !== undefined)
+          base.learned?.learnContextWindow(candidate.provider.endpoint, candidate.model, window)
+      }
+      const larger = refusedAsLong
         ? options.overflow?.().filter((other) => other.reference !== candidate.reference)
         : undefined
       if (larger !== undefined && larger.length > 0) {
@@ -136,12 +142,23 @@ async function callWithKeys(
  * A provider's refusal of a prompt longer than its context window, in the words providers use
  * (OpenAI, DeepSeek, vLLM, OpenRouter, Groq, Anthropic, Gemini).
  */
-export function tooLong(error: unknown): boolean {
+export function tooLong(error: unknown): error is RouterError {
   if (!(error instanceof RouterError) || error.code !== 'upstream_error') return false
   if (error.status !== 400 && error.status !== 413 && error.status !== 422) return false
   return /context.length|context_length_exceeded|context window|prompt is too long|too many (input )?tokens|input token count|reduce the length/i.test(
     error.message,
   )
+}
+
+/** The context window a refusal names ("maximum context length is 32768 tokens", "> 200000 maximum"). */
+function contextLimitIn(message: string): number | undefined {
+  const found =
+    /maximum context length is (\d[\d,]*)/i.exec(message) ??
+    /(\d[\d,]*) maximum/i.exec(message) ??
+    /maximum number of tokens allowed \((\d[\d,]*)\)/i.exec(message) ??
+    /context window (?:is|of) (\d[\d,]*)/i.exec(message)
+  const tokens = Number((found?.[1] ?? '').replaceAll(',', ''))
+  return Number.isInteger(tokens) && tokens > 0 ? tokens : undefined
 }
 
 /** Worth another provider: the provider could not be reached, timed out, or was busy or broken. */

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/log.ts'
 import type { EventObserver } from '../observability/sse-observer.ts'
 import type { EndingRelay } from '../observability/stream-ending.ts'
 import type { PluginChain } from '../plugins/run-plugins.ts'
+import type { LearnedFacts } from '../store/learned.ts'
 
 /** Everything an adapter needs to serve one request from one provider. */
 export interface ProviderCall {
@@ -29,6 +30,8 @@ export interface ProviderCall {
   /** Milliseconds to wait for the provider's response headers. */
   timeoutMs: number
   proxy: string | undefined
+  /** What ccr learned about models from their providers (`src/store/learned.ts`). */
+  learned?: LearnedFacts | undefined
   /** The provider's plugins for this model (`transformer.use`), run around the wire. */
   plugins: PluginChain | undefined
   log: Logger

@@ -4,6 +4,7 @@ import { RouterError } from '../lib/errors.ts'
 import type { Logger } from '../observability/log.ts'
 import type { MessagesRequest } from '../protocol/messages.ts'
 import type { LoadedCustomRouter } from './custom-router.ts'
+import type { LearnedFacts } from '../store/learned.ts'
 import { collectFacts } from './facts.ts'
 import { resolveReference, route, type RouteDecision } from './route.ts'
 import type { SessionMemory } from './sessions.ts'
@@ -20,6 +21,8 @@ export interface DecideOptions {
   sessions: SessionMemory
   budgets: Budgets
   customRouter: LoadedCustomRouter | undefined
+  /** What providers told ccr about their models' windows (`src/store/learned.ts`). */
+  learned?: Pick<LearnedFacts, 'contextWindow'> | undefined
   log: Logger
 }
 
@@ -63,7 +66,7 @@ export async function decide(
     )
     customRoute = undefined
   }
-  return { decision: route(facts, active, customRoute), facts, budget }
+  return { decision: route(facts, active, customRoute, options.learned), facts, budget }
 }
 
 /** At 100% of a budget: the configured cheaper route, or a refusal that says which limit and when it resets. */

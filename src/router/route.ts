@@ -3,6 +3,7 @@ import type { ProviderSettings } from '../config/providers.ts'
 import { effectiveModel } from '../pricing/catalog.ts'
 import type { RouteRef, RouterConfig } from '../config/schema.ts'
 import { RouterError } from '../lib/errors.ts'
+import type { LearnedFacts } from '../store/learned.ts'
 import type { RouteFacts } from './types.ts'
 
 /** Which rule decided. */
@@ -52,7 +53,12 @@ type RoutingConfig = Pick<ActiveConfig, 'providers'> & {
  * slot is not configured passes. Last, an image the chosen model cannot see moves the request
  * to the `image` slot, and a web search goes only where it can run (`searchable`).
  */
-export function route(facts: RouteFacts, config: RoutingConfig, custom?: string): RouteDecision {
+export function route(
+  facts: RouteFacts,
+  config: RoutingConfig,
+  custom?: string,
+  learned?: Pick<LearnedFacts, 'contextWindow'>,
+): RouteDecision {
   const router = config.config.Router
   const explain = (
     slot: Slot,
@@ -112,7 +118,7 @@ export function route(facts: RouteFacts, config: RoutingConfig, custom?: string)
     defaultRoute(config, skipped)
 
   const decision = withImageRule(
-    withContextRule(chosen, facts, router, config),
+    withContextRule(chosen, facts, router, config, learned),
     facts,
     router,
     config,
@@ -240,6 +246,7 @@ function withContextRule(
   facts: RouteFacts,
   router: RouterConfig,
   config: RoutingConfig,
+  learned: Pick<LearnedFacts, 'contextWindow'> | undefined,
 ): RouteDecision {
   if (
     router.longContext === undefined ||
@@ -248,11 +255,14 @@ function withContextRule(
   )
     return chosen
   const [first] = chosen.candidates
-  const window = effectiveModel(first.provider, first.model).context_window
+  // What the provider said when it refused a longer prompt, before what the catalog says.
+  const told = learned?.contextWindow(first.provider.endpoint, first.model)
+  const window = told ?? effectiveModel(first.provider, first.model).context_window
   if (window === undefined || facts.tokenEstimate <= window) return chosen
+  const said = told === undefined ? '' : ', as its provider said'
   return {
     slot: 'longContext',
-    reason: `about ${facts.tokenEstimate} input tokens, more than ${first.reference} holds (${window}); it would have gone there by ${chosen.slot}`,
+    reason: `about ${facts.tokenEstimate} input tokens, more than ${first.reference} holds (${window}${said}); it would have gone there by ${chosen.slot}`,
     candidates: candidatesFor('longContext', router.longContext, config),
   }
 }

@@ -53,4 +53,15 @@ export const migrations: string[] = [
   );
   CREATE INDEX response_cache_last_used ON response_cache(last_used_at);
   `,
+  // 2: what ccr learned about models from their providers' answers (src/store/learned.ts).
+  `
+  CREATE TABLE learned_facts (
+    kind TEXT NOT NULL,                   -- context_window | folds_system
+    endpoint TEXT NOT NULL,               -- the provider's URL
+    model TEXT NOT NULL,
+    value REAL NOT NULL,                  -- tokens for context_window, 1 for folds_system
+    learned_at INTEGER NOT NULL,          -- ms since the epoch
+    PRIMARY KEY (kind, endpoint, model)
+  );
+  `,
 ]

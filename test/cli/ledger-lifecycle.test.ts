@@ -111,7 +111,7 @@ describe('the ledger across stops, crashes and restarts', () => {
     db.close()
     const stats = await runCli(['stats'], { CCR_HOME: home.home })
     expect(stats.exitCode).toBe(1)
-    expect(stats.stderr).toContain('was written by a newer ccr (schema 99; this one knows 1)')
+    expect(stats.stderr).toContain('was written by a newer ccr (schema 99; this one knows 2)')
     const server = startServer(home.home)
     await waitFor(() => healthOf(url), 'the router')
     await askMany(url, 1)

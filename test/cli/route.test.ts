@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { openStore } from '../../src/store/db.ts'
+import { createLearnedFacts } from '../../src/store/learned.ts'
 import { repoRoot, runCli, tempHome } from '../helpers.ts'
 
 const config = {
@@ -61,5 +63,20 @@ describe('ccr route', () => {
     const bad = await runCli(['route', body], { CCR_HOME: home.home })
     expect(bad.exitCode).toBe(1)
     expect(bad.stderr).toContain('model')
+  })
+
+  test('reads what the router learned: a window a provider named sends a larger request to longContext', async () => {
+    using home = tempHome({ ...config, Router: { ...config.Router, longContext: 'cheap,small' } })
+    const db = openStore(join(home.home, 'ccr.db'))
+    const learned = createLearnedFacts({ db })
+    learned.learnContextWindow('https://main.test/v1/chat/completions', 'big', 4096)
+    learned.flush()
+    db.close()
+    const result = await runCli(
+      ['route', fixture('print-bash', '01-main-turn1-stream.request.json')],
+      { CCR_HOME: home.home },
+    )
+    expect(result.stdout).toStartWith('route     longContext → cheap,small\n')
+    expect(result.stdout).toContain('(4096, as its provider said)')
   })
 })

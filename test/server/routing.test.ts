@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { createLogger } from '../../src/observability/log.ts'
 import { createRedactor } from '../../src/observability/redact.ts'
 import { createCustomRouter } from '../../src/router/custom-router.ts'
-import { fakeOpenAI } from '../fake-openai.ts'
+import { chatCompletion, fakeOpenAI } from '../fake-openai.ts'
 import {
   anthropicAnswer,
   fakeUpstream,
@@ -265,6 +265,48 @@ describe('fallback', () => {
     expect(refused.status).toBe(400)
     expect(await refused.text()).toContain('maximum context length is 32768 tokens')
     expect(large.seen).toHaveLength(1)
+  })
+})
+
+describe('what providers told ccr', () => {
+  test('the window a provider named is learned: larger requests go to longContext at once, after a restart too', async () => {
+    using local = fakeUpstream((request) =>
+      request.body.length > 60_000
+        ? Response.json(
+            {
+              object: 'error',
+              message:
+                "This model's maximum context length is 8192 tokens. However, you requested 15000 tokens.",
+              type: 'BadRequestError',
+              code: 400,
+            },
+            { status: 400 },
+          )
+        : Response.json(chatCompletion('m', { text: 'small enough' })),
+    )
+    using large = fakeUpstream(() => anthropicAnswer('read it all'))
+    const config = {
+      Providers: [
+        { name: 'local', api_base_url: `${local.url}/v1/chat/completions`, models: ['m'] },
+        { name: 'big', api_base_url: `${large.url}/v1/messages`, models: ['long'] },
+      ],
+      Router: { default: 'local,m', longContext: 'big,long' },
+    }
+    // ~12 000 tokens by the estimate: more than the provider holds, unknown to any catalog.
+    const long = { messages: [{ role: 'user', content: 'word '.repeat(12_000) }] }
+    await using router = testRouter(config)
+    const first = await ask(router.url, long)
+    expect(first.headers.get('x-ccr-attempts')).toBe('local,m 400; big,long 200')
+    await Bun.sleep(20) // written after the request, off its path
+    const second = await ask(router.url, long)
+    expect(second.headers.get('x-ccr-attempts')).toBe('big,long 200')
+    expect(second.headers.get('x-ccr-slot')).toBe('longContext')
+    expect(second.headers.get('x-ccr-reason')).toContain('(8192, as its provider said)')
+    expect((await ask(router.url, {})).headers.get('x-ccr-attempts')).toBe('local,m 200')
+
+    await using restarted = testRouter(config, { store: router.storePath })
+    expect((await ask(restarted.url, long)).headers.get('x-ccr-attempts')).toBe('big,long 200')
+    expect(local.seen).toHaveLength(2)
   })
 })
 

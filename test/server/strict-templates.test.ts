@@ -69,6 +69,24 @@ describe('a chat template that takes system messages only first', () => {
     expect(
       (JSON.parse(upstream.seen[2]?.body ?? '{}') as Sent).messages.map((m) => m.role),
     ).toEqual(['system', 'user'])
+
+    // Kept in the store: after a restart the first request goes folded too.
+    await Bun.sleep(20)
+    await using restarted = testRouter(
+      {
+        Providers: [
+          {
+            name: 'vllm',
+            api_base_url: `${upstream.url}/v1/chat/completions`,
+            models: ['mistral'],
+          },
+        ],
+        Router: { default: 'vllm,mistral' },
+      },
+      { store: router.storePath },
+    )
+    expect((await post(restarted.url)).status).toBe(200)
+    expect(upstream.seen).toHaveLength(4)
   })
 
   test('another 400 is not sent again', async () => {

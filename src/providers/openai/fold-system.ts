@@ -78,20 +78,6 @@ function textOf(message: ChatMessage): string {
   return parts.flatMap((part) => (part.type === 'text' ? [part.text ?? ''] : [])).join('\n\n')
 }
 
-/**
- * Models found to refuse them, by endpoint and model: their requests are folded from the start.
- * In memory: after a restart one request finds out again.
- */
-const refusing = new Set<string>()
-
-export function foldsSystem(endpoint: string, model: string): boolean {
-  return refusing.size > 0 && refusing.has(`${endpoint}\n${model}`)
-}
-
-export function rememberFolding(endpoint: string, model: string): void {
-  refusing.add(`${endpoint}\n${model}`)
-}
-
 /** Whether a provider's 400 says its template refused the system messages' places. */
 export function refusedSystemPlacement(message: string): boolean {
   return /system (message|role|prompt)|roles must alternate|conversation roles|got system/i.test(

@@ -6,12 +6,7 @@ import { logWarnings } from '../warnings.ts'
 import { anthropicAnswer, openAIHeaders, type AnswerReader } from './answer.ts'
 import { ChatCompletion } from './api.ts'
 import { convertRequest, serializeChatRequest, type ConvertedRequest } from './convert-request.ts'
-import {
-  foldsSystem,
-  foldSystemMessages,
-  refusedSystemPlacement,
-  rememberFolding,
-} from './fold-system.ts'
+import { foldSystemMessages, refusedSystemPlacement } from './fold-system.ts'
 import { translateStream } from './translate-stream.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 
@@ -46,7 +41,10 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
       headers,
       body: (buffer) => serializeChatRequest(body, buffer),
     })
-  const folded = foldsSystem(provider.endpoint, model) ? withSystemFolded(converted) : undefined
+  const folded =
+    call.learned?.foldsSystem(provider.endpoint, model) === true
+      ? withSystemFolded(converted)
+      : undefined
   let response = await send(folded ?? converted)
   if (!response.ok && response.status === 400 && folded === undefined) {
     // A strict chat template refusing system messages after the first: folded, and again.
@@ -57,7 +55,7 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
       `${provider.name},${model} takes system messages only first: ccr folds the others into user messages from now on`,
       { provider: provider.name, model, refused: refused.message },
     )
-    rememberFolding(provider.endpoint, model)
+    call.learned?.learnFoldsSystem(provider.endpoint, model)
     response = await send(retry)
   }
   if (!response.ok) throw await upstreamError(provider.name, response)

@@ -1,0 +1,74 @@
+import type { Database } from 'bun:sqlite'
+import type { Logger } from '../observability/log.ts'
+
+/**
+ * What ccr learned about models from their providers' own answers, which no config or catalog
+ * said: the context window a provider named when it refused a longer prompt (later requests
+ * above it go to `longContext` at once, without the refusal), and a chat template that takes
+ * system messages only first (later requests go folded). Kept in the SQLite store, so a
+ * restart does not pay for each lesson again; read once at start, and written off the request
+ * path, after it.
+ */
+export interface LearnedFacts {
+  contextWindow(endpoint: string, model: string): number | undefined
+  learnContextWindow(endpoint: string, model: string, tokens: number): void
+  foldsSystem(endpoint: string, model: string): boolean
+  learnFoldsSystem(endpoint: string, model: string): void
+  /** Writes what waits for the disk. */
+  flush(): void
+}
+
+type Kind = 'context_window' | 'folds_system'
+
+/** Without a store (it could not be opened), the facts last until the process ends. */
+export function createLearnedFacts(options: { db?: Database; log?: Logger } = {}): LearnedFacts {
+  const { db, log } = options
+  const facts = new Map<string, number>()
+  const key = (kind: Kind, endpoint: string, model: string) => `${kind}\n${endpoint}\n${model}`
+  if (db !== undefined) {
+    const rows = db.query('SELECT kind, endpoint, model, value FROM learned_facts').all() as {
+      kind: Kind
+      endpoint: string
+      model: string
+      value: number
+    }[]
+    for (const row of rows) facts.set(key(row.kind, row.endpoint, row.model), row.value)
+  }
+
+  let waiting: { kind: Kind; endpoint: string; model: string; value: number }[] = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const flush = () => {
+    clearTimeout(timer)
+    timer = undefined
+    if (db === undefined || waiting.length === 0) return
+    const rows = waiting
+    waiting = []
+    try {
+      const insert = db.query(
+        'INSERT OR REPLACE INTO learned_facts (kind, endpoint, model, value, learned_at) VALUES (?, ?, ?, ?, ?)',
+      )
+      db.transaction(() => {
+        for (const row of rows) insert.run(row.kind, row.endpoint, row.model, row.value, Date.now())
+      })()
+    } catch (error) {
+      log?.warn('learned facts were not saved; they hold until ccr restarts', { error })
+    }
+  }
+  const learn = (kind: Kind, endpoint: string, model: string, value: number) => {
+    if (facts.get(key(kind, endpoint, model)) === value) return
+    facts.set(key(kind, endpoint, model), value)
+    waiting.push({ kind, endpoint, model, value })
+    timer ??= setTimeout(flush, 0)
+  }
+
+  return {
+    contextWindow: (endpoint, model) =>
+      facts.size === 0 ? undefined : facts.get(key('context_window', endpoint, model)),
+    learnContextWindow: (endpoint, model, tokens) =>
+      learn('context_window', endpoint, model, tokens),
+    foldsSystem: (endpoint, model) =>
+      facts.size > 0 && facts.has(key('folds_system', endpoint, model)),
+    learnFoldsSystem: (endpoint, model) => learn('folds_system', endpoint, model, 1),
+    flush,
+  }
+}
