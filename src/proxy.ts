@@ -20,7 +20,7 @@ import { sendWithFallback } from './providers/send-with-fallback.ts'
 import type { LoadedCustomRouter } from './router/custom-router.ts'
 import { decide } from './router/decide.ts'
 import type { ProjectConfigs } from './router/project-config.ts'
-import type { Candidate, RouteDecision } from './router/route.ts'
+import type { Candidate } from './router/route.ts'
 import type { SessionMemory } from './router/sessions.ts'
 import { extractSubagentTag } from './router/subagent-tag.ts'
 import type { LearnedFacts } from './store/learned.ts'
@@ -141,7 +141,7 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       return replayed
     }
 
-    const { response, served, events, ending, observed } = await sendWithFallback(
+    const { response, served, events, ending, observed, rerouted } = await sendWithFallback(
       decision.candidates,
       {
         request,
@@ -163,6 +163,10 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
         overflow: decision.overflow,
       },
     )
+    if (rerouted !== undefined) {
+      record.slot = 'longContext'
+      record.reason = `${rerouted}; it had gone there by ${decision.slot}`
+    }
     const collector =
       caching === undefined || deps.cache === undefined
         ? undefined
@@ -176,11 +180,15 @@ export async function handleMessages(call: MessagesCall, deps: ProxyDeps): Promi
       onDone: finisher({ record, served, sessionId: facts.sessionId, deps, log }),
     })
     if (caching !== undefined && deps.cache !== undefined) tapped.headers.set('x-ccr-cache', 'miss')
-    explain(tapped.headers, decision, {
-      provider: served.provider.name,
-      model: served.model,
-      attempts: record.attempts,
-    })
+    explain(
+      tapped.headers,
+      { slot: record.slot, reason: record.reason ?? decision.reason },
+      {
+        provider: served.provider.name,
+        model: served.model,
+        attempts: record.attempts,
+      },
+    )
     if (budget.level !== 'ok') tapped.headers.set('x-ccr-budget', headerText(budget.describe))
     return tapped
   } catch (error) {
@@ -254,7 +262,7 @@ function serializedOnce(request: MessagesRequest): () => Uint8Array {
 /** The headers that say what happened: slot, reason, who served it, every attempt. */
 function explain(
   headers: Headers,
-  decision: RouteDecision,
+  decision: { slot: string; reason: string },
   served: { provider: string; model: string; attempts: string[] },
 ): void {
   headers.set('x-ccr-provider', served.provider)

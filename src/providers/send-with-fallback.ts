@@ -33,7 +33,7 @@ export async function sendWithFallback(
     /** Where to go when a candidate refuses the request as too long (`RouteDecision.overflow`). */
     overflow?: (() => readonly Candidate[]) | undefined
   },
-): Promise<ProviderAnswer & { served: Candidate }> {
+): Promise<ProviderAnswer & { served: Candidate; rerouted?: string }> {
   const { log, attempts, resting } = options
   const failures: string[] = []
   const ordered = resting?.order(candidates) ?? { order: candidates, resting: [] }
@@ -66,7 +66,9 @@ export async function sendWithFallback(
           next: larger[0]?.reference,
           error: messageOf(error),
         })
-        return sendWithFallback(larger, base, { ...options, overflow: undefined })
+        const answer = await sendWithFallback(larger, base, { ...options, overflow: undefined })
+        const rerouted = `${candidate.reference} refused it as longer than its context`
+        return { ...answer, rerouted }
       }
       if (next === undefined || !shouldFallBack(error)) {
         if (failures.length === 1) throw error

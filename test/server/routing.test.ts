@@ -256,8 +256,12 @@ describe('fallback', () => {
     expect(answered.status).toBe(200)
     expect(answered.headers.get('x-ccr-attempts')).toBe('local,qwen-32k 400; big,long 200')
     expect(answered.headers.get('x-ccr-model')).toBe('long')
-    expect(ledgerRows(router.store).map((row) => [row.provider, row.status])).toEqual([
-      ['big', 200],
+    expect(answered.headers.get('x-ccr-slot')).toBe('longContext')
+    expect(answered.headers.get('x-ccr-reason')).toBe(
+      'local,qwen-32k refused it as longer than its context; it had gone there by default',
+    )
+    expect(ledgerRows(router.store).map((row) => [row.provider, row.status, row.slot])).toEqual([
+      ['big', 200, 'longContext'],
     ])
 
     await using plain = testRouter({ Providers: providers, Router: { default: 'local,qwen-32k' } })
