@@ -5,6 +5,8 @@ export interface ResponsesAnswer {
   text?: string
   /** A reasoning summary, sent before the text. */
   reasoning?: string
+  /** Pages a web search found, cited by the text (`url_citation` annotations). */
+  citations?: { url: string; title: string }[]
   toolCalls?: { id: string; name: string; arguments: string }[]
   usage?: {
     input_tokens: number
@@ -121,6 +123,7 @@ function responsesProblems(body: ResponsesRequestBody): string[] {
     }
   })
   for (const tool of body.tools ?? []) {
+    if (tool.type === 'web_search') continue
     if (tool.type !== 'function' || typeof tool.name !== 'string' || 'function' in tool)
       problems.push(`tool ${String(tool.name)} is not a Responses function tool`)
     if (tool.strict !== false) problems.push(`tool ${String(tool.name)} would be strict`)
@@ -144,7 +147,7 @@ function outputItems(reply: ResponsesAnswer): Item[] {
       type: 'message',
       status: 'completed',
       role: 'assistant',
-      content: [{ type: 'output_text', text: reply.text, annotations: [] }],
+      content: [{ type: 'output_text', text: reply.text, annotations: annotationsOf(reply) }],
     })
   for (const call of reply.toolCalls ?? [])
     items.push({
@@ -251,6 +254,15 @@ export function responsesSse(model: string, reply: ResponsesAnswer): string {
           delta: piece,
           logprobs: [],
         })
+      annotationsOf(reply).forEach((annotation, annotationIndex) =>
+        add('response.output_text.annotation.added', {
+          item_id: id,
+          output_index: outputIndex,
+          content_index: 0,
+          annotation_index: annotationIndex,
+          annotation,
+        }),
+      )
       add('response.output_text.done', {
         item_id: id,
         output_index: outputIndex,
@@ -305,4 +317,14 @@ function pieces(text: string): string[] {
   const parts: string[] = []
   for (let at = 0; at < text.length; at += size) parts.push(text.slice(at, at + size))
   return parts
+}
+
+function annotationsOf(reply: ResponsesAnswer): Item[] {
+  return (reply.citations ?? []).map((citation) => ({
+    type: 'url_citation',
+    start_index: 0,
+    end_index: (reply.text ?? '').length,
+    url: citation.url,
+    title: citation.title,
+  }))
 }

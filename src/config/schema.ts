@@ -284,7 +284,8 @@ export const RouterConfig = Type.Object(
     webSearch: Slot(
       "Requests that carry Anthropic's web-search server tool (`web_search_*`): Claude Code's " +
         'WebSearch tool. Set it to a model that searches; without it, a search that would reach ' +
-        'an OpenAI-protocol model is refused rather than answered from memory.',
+        'a Chat Completions model is refused rather than answered from memory (Anthropic and ' +
+        'Responses API models search by themselves).',
     ),
     image: Slot(
       'Requests with an image in the latest user turn (tool results included) when the model ' +

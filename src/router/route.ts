@@ -135,15 +135,16 @@ export function route(
 }
 
 /**
- * Claude Code's WebSearch tool asks the API to search, with Anthropic's server tool. A model
- * reached through an OpenAI API (Chat Completions or Responses) cannot run it: it would answer from memory, and Claude Code would hand
+ * Claude Code's WebSearch tool asks the API to search, with Anthropic's server tool. Anthropic
+ * runs it, and the Responses API runs its own in its place; a model reached through Chat
+ * Completions cannot: it would answer from memory, and Claude Code would hand
  * that on as search results ("You MUST include the sources above"). Such candidates are left
  * out (a fallback too); with none left the search is refused, so Claude Code reports it as
  * failed and says how to route it.
  */
 function searchable(decision: RouteDecision): RouteDecision {
   const [first, ...rest] = decision.candidates.filter(
-    (candidate) => candidate.provider.protocol === 'anthropic',
+    (candidate) => candidate.provider.protocol !== 'openai',
   )
   if (first !== undefined) return { ...decision, candidates: [first, ...rest] }
   const [wanted] = decision.candidates
@@ -153,7 +154,7 @@ function searchable(decision: RouteDecision): RouteDecision {
     message:
       `Web search is not available: ccr would send it to "${wanted.reference}", which cannot ` +
       "run Anthropic's web_search tool and would answer from memory instead",
-    hint: 'set Router.webSearch in config.json to a model that searches the web (an OpenRouter ":online" model, Perplexity\'s sonar, …), or to an Anthropic provider',
+    hint: 'set Router.webSearch in config.json to a model that searches the web (an OpenRouter ":online" model, Perplexity\'s sonar, …), an OpenAI Responses API model, or an Anthropic provider',
   })
 }
 

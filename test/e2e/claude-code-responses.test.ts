@@ -82,4 +82,24 @@ describe('the real Claude Code through ccr to an OpenAI Responses API provider',
     expect(Object.keys(outputs(bodies[1]))).toEqual(['call_write_1'])
     expect(readFileSync(file, 'utf8')).toBe('hi from codex\n')
   }, 120_000)
+
+  test("Claude Code's WebSearch runs as OpenAI's web search, with the sources it found", async () => {
+    const { cli, result, bodies } = await run('When did bun 1.4 come out?', (body) => {
+      if (body.tools?.some((tool) => tool.type === 'web_search') === true)
+        return {
+          text: 'Bun 1.4 came out in October.',
+          citations: [{ url: 'https://bun.sh/blog/bun-v1.4', title: 'Bun v1.4' }],
+        }
+      return answersFunctionCalls(body)
+        ? { text: 'October, per bun.sh.' }
+        : { toolCalls: [{ id: 'call_ws', name: 'WebSearch', arguments: '{"query":"bun 1.4"}' }] }
+    })
+    expect(cli.exitCode).toBe(0)
+    expect(result).toMatchObject({ is_error: false, result: 'October, per bun.sh.' })
+    // Three requests: the turn, the search Claude Code asked the API for, the turn after.
+    expect(bodies).toHaveLength(3)
+    const searched = String(outputs(bodies[2]).call_ws)
+    expect(searched).toContain('Bun 1.4 came out in October.')
+    expect(searched).toContain('https://bun.sh/blog/bun-v1.4')
+  }, 120_000)
 })

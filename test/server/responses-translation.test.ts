@@ -191,6 +191,42 @@ describe('an OpenAI Responses API provider', () => {
     expect(ledgerRows(router.store).map((row) => row.complete)).toEqual([0, 0])
   })
 
+  test("Claude Code's web search runs as OpenAI's, and the pages it cites follow the text", async () => {
+    using upstream = fakeResponses(() => ({
+      text: 'Bun 1.4 came out in October.',
+      citations: [
+        { url: 'https://bun.sh/blog/bun-v1.4', title: 'Bun v1.4' },
+        { url: 'https://bun.sh/blog/bun-v1.4', title: 'Bun v1.4' },
+      ],
+    }))
+    await using router = testRouter(configFor(upstream.url))
+    const search = {
+      model: 'claude-opus-5-5',
+      max_tokens: 2000,
+      messages: [{ role: 'user' as const, content: 'Perform a web search for: bun 1.4' }],
+      tools: [
+        {
+          type: 'web_search_20250305' as const,
+          name: 'web_search' as const,
+          max_uses: 8,
+          allowed_domains: ['bun.sh'],
+        },
+      ],
+    }
+    const sources = '\n\nSources:\n- [Bun v1.4](https://bun.sh/blog/bun-v1.4)'
+    const streamed = await client(router.url).messages.stream(search).finalMessage()
+    expect(streamed.content).toMatchObject([
+      { type: 'text', text: `Bun 1.4 came out in October.${sources}` },
+    ])
+    const whole = await client(router.url).messages.create(search)
+    expect(whole.content).toMatchObject([
+      { type: 'text', text: `Bun 1.4 came out in October.${sources}` },
+    ])
+    expect(JSON.parse(upstream.seen[0]?.body ?? '{}')).toMatchObject({
+      tools: [{ type: 'web_search', filters: { allowed_domains: ['bun.sh'] } }],
+    })
+  })
+
   test('every recorded Claude Code request converts to one the Responses API accepts', async () => {
     using upstream = fakeResponses((body) => ({ text: `ok ${body.input.length}` }))
     await using router = testRouter(configFor(upstream.url))

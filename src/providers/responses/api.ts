@@ -31,6 +31,12 @@ export interface FunctionTool {
   strict: false
 }
 
+/** OpenAI's own web search, run by the API as the model asks. */
+export interface WebSearchTool {
+  type: 'web_search'
+  filters?: { allowed_domains: string[] }
+}
+
 export type ResponsesToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string }
 
 export interface ResponsesRequest {
@@ -40,7 +46,7 @@ export interface ResponsesRequest {
   temperature?: number
   top_p?: number
   stream?: boolean
-  tools?: FunctionTool[]
+  tools?: Array<FunctionTool | WebSearchTool>
   tool_choice?: ResponsesToolChoice
   parallel_tool_calls?: boolean
   reasoning?: { effort: 'minimal' | 'low' | 'medium' | 'high'; summary?: 'auto' }
@@ -80,6 +86,15 @@ export const OutputItem = Open({
         type: Type.String(),
         text: Nullish(Type.String()),
         refusal: Nullish(Type.String()),
+        annotations: Nullish(
+          Type.Array(
+            Open({
+              type: Type.String(),
+              url: Nullish(Type.String()),
+              title: Nullish(Type.String()),
+            }),
+          ),
+        ),
       }),
     ),
   ),
@@ -105,6 +120,10 @@ export type ResponseObject = Static<typeof ResponseObject>
 /** One stream event, by its `type`; the fields each kind carries are all optional here. */
 export const ResponsesEvent = Open({
   type: Type.String(),
+  // `response.output_text.annotation.added`
+  annotation: Nullish(
+    Open({ type: Type.String(), url: Nullish(Type.String()), title: Nullish(Type.String()) }),
+  ),
   response: Nullish(ResponseObject),
   item: Nullish(OutputItem),
   output_index: Nullish(Type.Number()),

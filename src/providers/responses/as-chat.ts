@@ -14,7 +14,8 @@ import type { OutputItem, ResponseObject, ResponsesEvent, ResponsesUsage } from 
  */
 export function completionOf(response: ResponseObject): ChatCompletion {
   const output = response.output ?? []
-  const text = output.flatMap((item) => texts(item, 'output_text')).join('')
+  const cited = output.flatMap(citations)
+  const text = output.flatMap((item) => texts(item, 'output_text')).join('') + sourcesText(cited)
   const refusal = output.flatMap((item) => texts(item, 'refusal')).join('')
   const reasoning = output.flatMap(summaryTexts).join('\n\n')
   const calls = output.filter(isFunctionCall)
@@ -50,6 +51,8 @@ export function createChunkReader(push: (item: SseItem<ChatChunk>) => void) {
   const toolIndex = new Map<number, number>()
   /** Function calls whose arguments came as deltas: their `done` item repeats them. */
   const streamed = new Set<number>()
+  /** The pages a web search found and the text cited, listed after it. */
+  const cited: Citation[] = []
   const delta = (fields: Record<string, unknown>) =>
     push({ kind: 'value', value: { choices: [{ index: 0, delta: fields }] } })
 
@@ -94,9 +97,16 @@ export function createChunkReader(push: (item: SseItem<ChatChunk>) => void) {
         streamed.add(at)
         return delta({ tool_calls: [{ index: toolIndex.get(at), function: { arguments: args } }] })
       }
+      case 'response.output_text.annotation.added': {
+        const citation = asCitation(event.annotation)
+        if (citation !== undefined) cited.push(citation)
+        return undefined
+      }
       case 'response.completed':
       case 'response.incomplete': {
         const response = event.response ?? {}
+        const sources = sourcesText(cited)
+        if (sources !== '') delta({ content: sources })
         push({
           kind: 'value',
           value: {
@@ -179,4 +189,39 @@ function chatUsage(usage: ResponsesUsage | null | undefined): ChatUsage | null {
       reasoning_tokens: usage.output_tokens_details?.reasoning_tokens ?? null,
     },
   }
+}
+
+interface Citation {
+  url: string
+  title: string | undefined
+}
+
+/** A `url_citation` annotation: a page the web search found and the text cites. */
+function asCitation(annotation: unknown): Citation | undefined {
+  if (typeof annotation !== 'object' || annotation === null) return undefined
+  const { type, url, title } = annotation as { type?: unknown; url?: unknown; title?: unknown }
+  if (type !== 'url_citation' || typeof url !== 'string' || url === '') return undefined
+  return { url, title: typeof title === 'string' && title !== '' ? title : undefined }
+}
+
+function citations(item: OutputItem): Citation[] {
+  if (item.type !== 'message') return []
+  return (item.content ?? []).flatMap((part) =>
+    (part.annotations ?? []).flatMap((annotation) => asCitation(annotation) ?? []),
+  )
+}
+
+/**
+ * The cited pages as a list after the text: Claude Code hands a search's text to its model as
+ * the results, and tells it to name its sources, so the links must be in the text.
+ */
+function sourcesText(cited: readonly Citation[]): string {
+  const seen = new Set<string>()
+  const lines: string[] = []
+  for (const { url, title } of cited) {
+    if (seen.has(url)) continue
+    seen.add(url)
+    lines.push(title === undefined ? `- ${url}` : `- [${title}](${url})`)
+  }
+  return lines.length === 0 ? '' : `\n\nSources:\n${lines.join('\n')}`
 }

@@ -4,7 +4,13 @@ import {
   type ConvertRequestOptions,
 } from '../openai/convert-request.ts'
 import type { ConversionWarning } from '../warnings.ts'
-import type { InputContent, InputItem, ResponsesRequest, ResponsesToolChoice } from './api.ts'
+import type {
+  InputContent,
+  InputItem,
+  ResponsesRequest,
+  ResponsesToolChoice,
+  WebSearchTool,
+} from './api.ts'
 
 /** The Responses API refuses a smaller `max_output_tokens`. */
 const minOutputTokens = 16
@@ -44,6 +50,7 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
     })
   }
   const effort = body.reasoning_effort ?? body.reasoning?.effort
+  const search = webSearch(options.request)
   return {
     body: {
       model: body.model,
@@ -54,7 +61,7 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
       ...(body.temperature === undefined ? {} : { temperature: body.temperature }),
       ...(body.top_p === undefined ? {} : { top_p: body.top_p }),
       ...(body.stream === true ? { stream: true } : {}),
-      ...tools(body),
+      ...tools(body, search),
       ...(effort === undefined
         ? {}
         : {
@@ -68,8 +75,38 @@ export function convertRequest(options: ConvertRequestOptions): ConvertedRequest
       store: false,
       ...(body.user === undefined ? {} : { user: body.user }),
     },
-    warnings,
+    warnings:
+      search === undefined
+        ? warnings
+        : warnings.filter(
+            (warning) =>
+              !warning.details.startsWith('Anthropic server tool web_search') &&
+              warning.details !== 'no tools left to choose from',
+          ),
   }
+}
+
+/**
+ * Claude Code's web search (Anthropic's `web_search_*` server tool) as OpenAI's own: the API
+ * searches as the model asks, and the answer's text cites what it found (`as-chat.ts` lists
+ * the sources after it). Allowed domains carry over; blocked ones have no equivalent.
+ *
+ * @see https://platform.openai.com/docs/guides/tools-web-search
+ */
+function webSearch(
+  request: ConvertRequestOptions['request'],
+): { tool: WebSearchTool; forced: boolean } | undefined {
+  const found = request.tools?.find(
+    (candidate) => typeof candidate.type === 'string' && candidate.type.startsWith('web_search'),
+  )
+  if (found === undefined) return undefined
+  const allowed = (found as { allowed_domains?: unknown }).allowed_domains
+  const tool: WebSearchTool =
+    Array.isArray(allowed) && allowed.length > 0
+      ? { type: 'web_search', filters: { allowed_domains: allowed.map(String) } }
+      : { type: 'web_search' }
+  const choice = request.tool_choice?.type
+  return { tool, forced: choice === 'tool' || choice === 'any' }
 }
 
 /** One Chat message → the Responses input items that say the same. */
@@ -145,22 +182,29 @@ function joined(content: string | ChatTextPart[]): string {
 
 function tools(
   body: ChatRequest,
+  search: { tool: WebSearchTool; forced: boolean } | undefined,
 ): Pick<ResponsesRequest, 'tools' | 'tool_choice' | 'parallel_tool_calls'> {
-  if (body.tools === undefined || body.tools.length === 0) return {}
+  const functions = body.tools ?? []
+  if (functions.length === 0 && search === undefined) return {}
   const choice = body.tool_choice
   let toolChoice: ResponsesToolChoice | undefined
   if (typeof choice === 'string') toolChoice = choice
   else if (choice !== undefined) toolChoice = { type: 'function', name: choice.function.name }
+  // A search the client insisted on (by name, or any tool) is the only tool there is.
+  else if (search !== undefined && functions.length === 0 && search.forced) toolChoice = 'required'
   return {
-    tools: body.tools.map((tool) => ({
-      type: 'function',
-      name: tool.function.name,
-      ...(tool.function.description === undefined
-        ? {}
-        : { description: tool.function.description }),
-      parameters: tool.function.parameters ?? { type: 'object', properties: {} },
-      strict: false,
-    })),
+    tools: [
+      ...functions.map((tool) => ({
+        type: 'function' as const,
+        name: tool.function.name,
+        ...(tool.function.description === undefined
+          ? {}
+          : { description: tool.function.description }),
+        parameters: tool.function.parameters ?? { type: 'object', properties: {} },
+        strict: false as const,
+      })),
+      ...(search === undefined ? [] : [search.tool]),
+    ],
     ...(toolChoice === undefined ? {} : { tool_choice: toolChoice }),
     ...(body.parallel_tool_calls === undefined
       ? {}
