@@ -75,6 +75,13 @@ export const ResponsesError = Open({
 })
 export type ResponsesError = Static<typeof ResponsesError>
 
+/** A note on output text; a web search's `url_citation` names a page it found. */
+const Annotation = Open({
+  type: Type.String(),
+  url: Nullish(Type.String()),
+  title: Nullish(Type.String()),
+})
+
 /** An output item: a message, a function call, reasoning, or a kind ccr does not read. */
 export const OutputItem = Open({
   type: Type.String(),
@@ -86,15 +93,7 @@ export const OutputItem = Open({
         type: Type.String(),
         text: Nullish(Type.String()),
         refusal: Nullish(Type.String()),
-        annotations: Nullish(
-          Type.Array(
-            Open({
-              type: Type.String(),
-              url: Nullish(Type.String()),
-              title: Nullish(Type.String()),
-            }),
-          ),
-        ),
+        annotations: Nullish(Type.Array(Annotation)),
       }),
     ),
   ),
@@ -121,9 +120,7 @@ export type ResponseObject = Static<typeof ResponseObject>
 export const ResponsesEvent = Open({
   type: Type.String(),
   // `response.output_text.annotation.added`
-  annotation: Nullish(
-    Open({ type: Type.String(), url: Nullish(Type.String()), title: Nullish(Type.String()) }),
-  ),
+  annotation: Nullish(Annotation),
   response: Nullish(ResponseObject),
   item: Nullish(OutputItem),
   output_index: Nullish(Type.Number()),
