@@ -4,21 +4,28 @@ import type { Logger } from '../observability/log.ts'
 /**
  * What ccr learned about models from their providers' own answers, which no config or catalog
  * said: the context window a provider named when it refused a longer prompt (later requests
- * above it go to `longContext` at once, without the refusal), and a chat template that takes
- * system messages only first (later requests go folded). Kept in the SQLite store, so a
+ * above it go to `longContext` at once, without the refusal), and what a model's chat template
+ * refuses (system messages after the first, tools), so later requests go adapted at once. Kept in the SQLite store, so a
  * restart does not pay for each lesson again; read once at start, and written off the request
  * path, after it.
  */
 export interface LearnedFacts {
   contextWindow(endpoint: string, model: string): number | undefined
   learnContextWindow(endpoint: string, model: string, tokens: number): void
-  foldsSystem(endpoint: string, model: string): boolean
-  learnFoldsSystem(endpoint: string, model: string): void
+  /** Whether a request shape a model's server refused was learned (`Adaptation` in openai/). */
+  needs(adaptation: Adaptation, endpoint: string, model: string): boolean
+  learnNeed(adaptation: Adaptation, endpoint: string, model: string): void
   /** Writes what waits for the disk. */
   flush(): void
 }
 
-type Kind = 'context_window' | 'folds_system'
+/**
+ * What a model's server needs changed in requests: system messages folded (a strict template),
+ * tools described in the prompt (a template without tools).
+ */
+export type Adaptation = 'folds_system' | 'tools_as_text'
+
+type Kind = 'context_window' | Adaptation
 
 /** Without a store (it could not be opened), the facts last until the process ends. */
 export function createLearnedFacts(options: { db?: Database; log?: Logger } = {}): LearnedFacts {
@@ -66,9 +73,9 @@ export function createLearnedFacts(options: { db?: Database; log?: Logger } = {}
       facts.size === 0 ? undefined : facts.get(key('context_window', endpoint, model)),
     learnContextWindow: (endpoint, model, tokens) =>
       learn('context_window', endpoint, model, tokens),
-    foldsSystem: (endpoint, model) =>
-      facts.size > 0 && facts.has(key('folds_system', endpoint, model)),
-    learnFoldsSystem: (endpoint, model) => learn('folds_system', endpoint, model, 1),
+    needs: (adaptation, endpoint, model) =>
+      facts.size > 0 && facts.has(key(adaptation, endpoint, model)),
+    learnNeed: (adaptation, endpoint, model) => learn(adaptation, endpoint, model, 1),
     flush,
   }
 }

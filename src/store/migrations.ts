@@ -56,7 +56,7 @@ export const migrations: string[] = [
   // 2: what ccr learned about models from their providers' answers (src/store/learned.ts).
   `
   CREATE TABLE learned_facts (
-    kind TEXT NOT NULL,                   -- context_window | folds_system
+    kind TEXT NOT NULL,                   -- context_window | folds_system | tools_as_text
     endpoint TEXT NOT NULL,               -- the provider's URL
     model TEXT NOT NULL,
     value REAL NOT NULL,                  -- tokens for context_window, 1 for folds_system

@@ -7,7 +7,9 @@ import { anthropicAnswer, openAIHeaders, type AnswerReader } from './answer.ts'
 import { ChatCompletion } from './api.ts'
 import { convertRequest, serializeChatRequest, type ConvertedRequest } from './convert-request.ts'
 import { foldSystemMessages, refusedSystemPlacement } from './fold-system.ts'
+import { refusedTools, withToolsAsText } from './tools-as-text.ts'
 import { translateStream } from './translate-stream.ts'
+import type { Adaptation } from '../../store/learned.ts'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 
 const completionCheck = TypeCompiler.Compile(ChatCompletion)
@@ -41,27 +43,58 @@ export const sendOpenAI: ProviderAdapter = async (call) => {
       headers,
       body: (buffer) => serializeChatRequest(body, buffer),
     })
-  const folded =
-    call.learned?.foldsSystem(provider.endpoint, model) === true
-      ? withSystemFolded(converted)
-      : undefined
-  let response = await send(folded ?? converted)
-  if (!response.ok && response.status === 400 && folded === undefined) {
-    // A strict chat template refusing system messages after the first: folded, and again.
+  // What this model's server was found to refuse goes adapted from the start.
+  let body = converted
+  const applied: Adaptation[] = []
+  for (const adaptation of adaptations) {
+    if (call.learned?.needs(adaptation.fact, provider.endpoint, model) !== true) continue
+    body = adaptation.adapt(body) ?? body
+    applied.push(adaptation.fact)
+  }
+  let response = await send(body)
+  // A template's refusal of the request's shape: adapted, sent again, remembered.
+  while (!response.ok && response.status === 400) {
     const refused = await upstreamError(provider.name, response)
-    const retry = withSystemFolded(converted)
-    if (retry === undefined || !refusedSystemPlacement(refused.message)) throw refused
-    call.log.warn(
-      `${provider.name},${model} takes system messages only first: ccr folds the others into user messages from now on`,
-      { provider: provider.name, model, refused: refused.message },
+    const next = adaptations.find(
+      (adaptation) => !applied.includes(adaptation.fact) && adaptation.refused(refused.message),
     )
-    call.learned?.learnFoldsSystem(provider.endpoint, model)
-    response = await send(retry)
+    const adapted = next?.adapt(body)
+    if (next === undefined || adapted === undefined) throw refused
+    call.log.warn(`${provider.name},${model} ${next.says}`, {
+      provider: provider.name,
+      model,
+      refused: refused.message,
+    })
+    call.learned?.learnNeed(next.fact, provider.endpoint, model)
+    applied.push(next.fact)
+    body = adapted
+    response = await send(body)
   }
   if (!response.ok) throw await upstreamError(provider.name, response)
 
   return anthropicAnswer(call, response, chatAnswers)
 }
+
+/** Request shapes some chat templates refuse, and what ccr sends instead. */
+const adaptations: {
+  fact: Adaptation
+  refused: (message: string) => boolean
+  adapt: (converted: ConvertedRequest) => ConvertedRequest | undefined
+  says: string
+}[] = [
+  {
+    fact: 'folds_system',
+    refused: refusedSystemPlacement,
+    adapt: withSystemFolded,
+    says: 'takes system messages only first: ccr folds the others into user messages from now on',
+  },
+  {
+    fact: 'tools_as_text',
+    refused: refusedTools,
+    adapt: withToolsAsText,
+    says: 'takes no tools: ccr describes them in the system prompt and reads calls written as text from now on',
+  },
+]
 
 function withSystemFolded(converted: ConvertedRequest): ConvertedRequest | undefined {
   const messages = foldSystemMessages(converted.body.messages)
