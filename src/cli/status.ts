@@ -35,6 +35,9 @@ export const status: Command = async (context) => {
   // The user's plugins, not the built-ins every router carries; one that failed says why.
   const plugins = (health.plugins ?? []).filter((plugin) => !plugin.path.startsWith('builtin:'))
   if (plugins.length > 0) lines.push(`  plugins   ${plugins.map(describePlugin).join(', ')}`)
+  // What providers told ccr about their models (learned from their refusals, kept a week).
+  for (const [index, learned] of (health.learned ?? []).entries())
+    lines.push(`  ${index === 0 ? 'learned' : '       '}   ${learned.route}: ${learned.fact}`)
   context.stdout.write(`${lines.join('\n')}\n`)
   return 0
 }

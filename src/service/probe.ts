@@ -11,6 +11,7 @@ export interface HealthReport {
   config_generation?: number
   providers?: { name: string; protocol: string; models: string[] }[]
   plugins?: { name: string; path: string; version?: string; error?: string }[]
+  learned?: { route: string; fact: string }[]
 }
 
 export type ProbeResult =

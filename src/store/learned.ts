@@ -15,8 +15,18 @@ export interface LearnedFacts {
   /** Whether a request shape a model's server refused was learned (`Adaptation` in openai/). */
   needs(adaptation: Adaptation, endpoint: string, model: string): boolean
   learnNeed(adaptation: Adaptation, endpoint: string, model: string): void
+  /** Everything known, for `/health` and `ccr status`. */
+  list(): LearnedFact[]
   /** Writes what waits for the disk. */
   flush(): void
+}
+
+export interface LearnedFact {
+  kind: 'context_window' | Adaptation
+  endpoint: string
+  model: string
+  /** Tokens for a context window; 1 for an adaptation. */
+  value: number
 }
 
 /**
@@ -27,13 +37,22 @@ export type Adaptation = 'folds_system' | 'tools_as_text'
 
 type Kind = 'context_window' | Adaptation
 
+/**
+ * How long a fact is trusted across restarts: a model's template may gain tools, a provider may
+ * raise its window. An older fact is forgotten at start, and learned again if still true (one
+ * refused request); while a router runs, what it learned holds.
+ */
+export const learnedFactDays = 7
+
 /** Without a store (it could not be opened), the facts last until the process ends. */
 export function createLearnedFacts(options: { db?: Database; log?: Logger } = {}): LearnedFacts {
   const { db, log } = options
   const facts = new Map<string, number>()
   const key = (kind: Kind, endpoint: string, model: string) => `${kind}\n${endpoint}\n${model}`
   if (db !== undefined) {
-    const rows = db.query('SELECT kind, endpoint, model, value FROM learned_facts').all() as {
+    const since = Date.now() - learnedFactDays * 24 * 60 * 60 * 1000
+    const query = 'SELECT kind, endpoint, model, value FROM learned_facts WHERE learned_at >= ?'
+    const rows = db.query(query).all(since) as {
       kind: Kind
       endpoint: string
       model: string
@@ -76,6 +95,11 @@ export function createLearnedFacts(options: { db?: Database; log?: Logger } = {}
     needs: (adaptation, endpoint, model) =>
       facts.size > 0 && facts.has(key(adaptation, endpoint, model)),
     learnNeed: (adaptation, endpoint, model) => learn(adaptation, endpoint, model, 1),
+    list: () =>
+      [...facts].map(([joined, value]) => {
+        const [kind, endpoint = '', model = ''] = joined.split('\n') as [Kind, string?, string?]
+        return { kind, endpoint, model, value }
+      }),
     flush,
   }
 }

@@ -78,5 +78,15 @@ describe('ccr route', () => {
     )
     expect(result.stdout).toStartWith('route     longContext → cheap,small\n')
     expect(result.stdout).toContain('(4096, as its provider said)')
+
+    // A week on, the fact is forgotten: the provider may have changed since.
+    const aged = openStore(join(home.home, 'ccr.db'))
+    aged.run('UPDATE learned_facts SET learned_at = ?', [Date.now() - 8 * 24 * 60 * 60 * 1000])
+    aged.close()
+    const later = await runCli(
+      ['route', fixture('print-bash', '01-main-turn1-stream.request.json')],
+      { CCR_HOME: home.home },
+    )
+    expect(later.stdout).toStartWith('route     default → main,big\n')
   })
 })

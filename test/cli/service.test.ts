@@ -2,6 +2,8 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { getPriority } from 'node:os'
 import { join } from 'node:path'
+import { openStore } from '../../src/store/db.ts'
+import { createLearnedFacts } from '../../src/store/learned.ts'
 import {
   anthropicAnswer,
   baseEnv,
@@ -279,6 +281,13 @@ describe('start -d, status, stop, restart', () => {
       "module.exports = { name: 'good', transformRequestIn: (body) => body }\n",
     )
     writeFileSync(join(ccrHome.home, 'plugins', 'bad.mjs'), 'export default {\n')
+    // Something a provider told an earlier run, kept in the store.
+    const store = openStore(join(ccrHome.home, 'ccr.db'))
+    const learned = createLearnedFacts({ db: store })
+    learned.learnContextWindow('http://127.0.0.1:9/v1/messages', 'm', 32768)
+    learned.learnNeed('tools_as_text', 'http://127.0.0.1:9/v1/messages', 'm')
+    learned.flush()
+    store.close()
 
     const notRunning = await runCli(['status'], env)
     expect(notRunning.exitCode).toBe(1)
@@ -301,6 +310,10 @@ describe('start -d, status, stop, restart', () => {
     expect(status.stdout).toContain('providers up (anthropic)')
     // The user's plugins, not the built-ins; a broken one with its reason.
     expect(status.stdout).toContain('plugins   good, bad (not loaded: ')
+    expect(status.stdout).toContain(
+      '  learned   up,m: context window 32768 tokens, as its provider said\n' +
+        '            up,m: tools described in the prompt, calls read from text',
+    )
     const json = JSON.parse((await runCli(['status', '--json'], env)).stdout)
     expect(json).toMatchObject({ state: 'ccr', health: { service: 'ccr', config_generation: 1 } })
     const firstPid = json.health.pid
