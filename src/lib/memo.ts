@@ -26,3 +26,20 @@ export const urlParts = memoize((url: string) => {
   const { hostname, port } = new URL(url)
   return Object.freeze({ hostname, port })
 })
+
+/**
+ * A map that keeps the `capacity` most recently set keys: setting one more forgets the oldest.
+ * For what answers leave behind to be sent back later (a tool call's signature), where an
+ * unbounded map would grow with every session.
+ */
+export function recentMap<V>(capacity: number) {
+  const values = new Map<string, V>()
+  return {
+    get: (key: string): V | undefined => values.get(key),
+    set(key: string, value: V): void {
+      values.delete(key)
+      values.set(key, value)
+      if (values.size > capacity) values.delete(values.keys().next().value ?? key)
+    },
+  }
+}

@@ -90,6 +90,22 @@ async function toolLoop(url: string, callIds: [string, string]) {
   await client.messages.create({ ...ask, messages })
 }
 
+/** A router whose default is Gemini, reached through the fake at `proxy`. */
+function throughGemini(proxy: string) {
+  return {
+    PROXY_URL: proxy,
+    Providers: [
+      {
+        name: 'gemini',
+        api_base_url: geminiEndpoint,
+        api_key: 'g-key',
+        models: ['gemini-3-pro-preview'],
+      },
+    ],
+    Router: { default: 'gemini,gemini-3-pro-preview' },
+  }
+}
+
 describe("Gemini's thought signatures through its OpenAI-compatible endpoint", () => {
   test('each function call goes back with the signature it came with, streamed or not', async () => {
     using gemini = fakeGemini([
@@ -97,18 +113,7 @@ describe("Gemini's thought signatures through its OpenAI-compatible endpoint", (
       { id: 'function-call-2', signature: 'sig-B' },
       { id: 'function-call-3', signature: 'sig-C' },
     ])
-    await using router = testRouter({
-      PROXY_URL: gemini.url,
-      Providers: [
-        {
-          name: 'gemini',
-          api_base_url: geminiEndpoint,
-          api_key: 'g-key',
-          models: ['gemini-3-pro-preview'],
-        },
-      ],
-      Router: { default: 'gemini,gemini-3-pro-preview' },
-    })
+    await using router = testRouter(throughGemini(gemini.url))
     await toolLoop(router.url, ['function-call-1', 'function-call-2'])
 
     expect(gemini.seen.map((request) => request.url)).toEqual(Array(3).fill(geminiEndpoint))
@@ -132,18 +137,7 @@ describe("Gemini's thought signatures through its OpenAI-compatible endpoint", (
 
   test("calls ccr has no signature for (another model's) get Google's stand-in on the step's first call", async () => {
     using gemini = fakeGemini([])
-    await using router = testRouter({
-      PROXY_URL: gemini.url,
-      Providers: [
-        {
-          name: 'gemini',
-          api_base_url: geminiEndpoint,
-          api_key: 'g-key',
-          models: ['gemini-3-pro-preview'],
-        },
-      ],
-      Router: { default: 'gemini,gemini-3-pro-preview' },
-    })
+    await using router = testRouter(throughGemini(gemini.url))
     const client = new Anthropic({ baseURL: router.url, apiKey: 'unused', maxRetries: 0 })
     await client.messages.create({
       model: 'claude-opus-5-5',

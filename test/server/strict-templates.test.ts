@@ -42,12 +42,13 @@ const post = (url: string) =>
 describe('a chat template that takes system messages only first', () => {
   test('the refused request is sent again with them folded into user messages, and so is every later one', async () => {
     using upstream = strictTemplate()
-    await using router = testRouter({
+    const config = {
       Providers: [
         { name: 'vllm', api_base_url: `${upstream.url}/v1/chat/completions`, models: ['mistral'] },
       ],
       Router: { default: 'vllm,mistral' },
-    })
+    }
+    await using router = testRouter(config)
     const first = await post(router.url)
     expect(first.status).toBe(200)
     expect(await first.text()).toContain('message_stop')
@@ -72,19 +73,7 @@ describe('a chat template that takes system messages only first', () => {
 
     // Kept in the store: after a restart the first request goes folded too.
     await Bun.sleep(20)
-    await using restarted = testRouter(
-      {
-        Providers: [
-          {
-            name: 'vllm',
-            api_base_url: `${upstream.url}/v1/chat/completions`,
-            models: ['mistral'],
-          },
-        ],
-        Router: { default: 'vllm,mistral' },
-      },
-      { store: router.storePath },
-    )
+    await using restarted = testRouter(config, { store: router.storePath })
     expect((await post(restarted.url)).status).toBe(200)
     expect(upstream.seen).toHaveLength(4)
   })

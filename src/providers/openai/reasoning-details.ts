@@ -1,3 +1,4 @@
+import { recentMap } from '../../lib/memo.ts'
 import { isRecord } from '../../lib/is-record.ts'
 
 /**
@@ -14,15 +15,10 @@ import { isRecord } from '../../lib/is-record.ts'
 
 export type ReasoningDetail = Record<string, unknown>
 
-const maxRemembered = 1024
-const remembered = new Map<string, ReasoningDetail[]>()
+const remembered = recentMap<ReasoningDetail[]>(1024)
 
 export function rememberDetails(firstToolCallId: string, details: ReasoningDetail[]): void {
-  remembered.delete(firstToolCallId)
   remembered.set(firstToolCallId, details)
-  if (remembered.size <= maxRemembered) return
-  const oldest = remembered.keys().next()
-  if (oldest.done !== true) remembered.delete(oldest.value)
 }
 
 export function rememberedDetails(firstToolCallId: string): ReasoningDetail[] | undefined {

@@ -1,3 +1,4 @@
+import { recentMap } from '../../lib/memo.ts'
 import { isRecord } from '../../lib/is-record.ts'
 
 /**
@@ -18,8 +19,7 @@ import { isRecord } from '../../lib/is-record.ts'
 export const skipSignature = 'skip_thought_signature_validator'
 
 /** Signatures run to a few KB; a long session's calls fit many times over. */
-const maxRemembered = 4096
-const remembered = new Map<string, string>()
+const remembered = recentMap<string>(4096)
 
 /** The signature a provider put on a tool call (streamed fragment or whole), if any. */
 export function signatureOf(toolCall: unknown): string | undefined {
@@ -31,11 +31,7 @@ export function signatureOf(toolCall: unknown): string | undefined {
 
 /** Remembers a call's signature; the oldest are forgotten past the limit. */
 export function rememberSignature(toolCallId: string, signature: string): void {
-  remembered.delete(toolCallId)
   remembered.set(toolCallId, signature)
-  if (remembered.size <= maxRemembered) return
-  const oldest = remembered.keys().next()
-  if (oldest.done !== true) remembered.delete(oldest.value)
 }
 
 export function rememberedSignature(toolCallId: string): string | undefined {
